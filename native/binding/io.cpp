@@ -1,0 +1,238 @@
+// Bindings that move bytes between files and tensor storage, and reduce or reorder storage.
+#include <napi.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../core/bytes.h"
+#include "common.h"
+#include "storage.h"
+
+namespace nnbench {
+
+namespace {
+
+/** The arguments shared by reads and writes: (fd, position, storage, offset, length). */
+struct FileRange {
+  int fd = -1;
+  uint64_t position = 0;
+  Storage* storage = nullptr;
+  Napi::Object object;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+bool ParseFileRange(const Napi::CallbackInfo& info, FileRange* out) {
+  Napi::Env env = info.Env();
+  uint64_t fd = 0;
+  if (!GetIndex(info, 0, "fd", &fd) || fd > 0x7fffffff) {
+    if (!env.IsExceptionPending()) ThrowArgError(env, "fd", "a file descriptor");
+    return false;
+  }
+  if (!GetIndex(info, 1, "position", &out->position)) return false;
+  out->storage = Storage::FromValue(env, info[2], "storage");
+  if (out->storage == nullptr) return false;
+  out->object = info[2].As<Napi::Object>();
+  if (!GetIndex(info, 3, "offset", &out->offset) || !GetIndex(info, 4, "length", &out->length)) return false;
+  if (out->offset > out->storage->byte_length() || out->length > out->storage->byte_length() - out->offset) {
+    Napi::RangeError::New(env, "byte range " + std::to_string(out->offset) + "+" + std::to_string(out->length) +
+                                   " is outside the tensor's " + std::to_string(out->storage->byte_length()) +
+                                   " bytes")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  out->fd = static_cast<int>(fd);
+  return true;
+}
+
+Napi::Value ReadInto(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    FileRange r;
+    if (!ParseFileRange(info, &r)) return env.Undefined();
+    std::string error;
+    const int64_t got = ReadAt(r.fd, r.position, r.storage->data() + r.offset, r.length, &error);
+    if (got < 0) {
+      Napi::Error::New(env, "read failed: " + error).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    return Napi::Number::New(env, static_cast<double>(got));
+  });
+}
+
+Napi::Value WriteFrom(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    FileRange r;
+    if (!ParseFileRange(info, &r)) return env.Undefined();
+    std::string error;
+    if (!WriteAt(r.fd, r.position, r.storage->data() + r.offset, r.length, &error)) {
+      Napi::Error::New(env, "write failed: " + error).ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  });
+}
+
+/** Reads or writes a file range on the libuv pool; the storage stays pinned until it settles. */
+class FileRangeWorker : public Napi::AsyncWorker {
+ public:
+  FileRangeWorker(Napi::Env env, const FileRange& r, bool write)
+      : Napi::AsyncWorker(env, write ? "nnbench.writeFrom" : "nnbench.readInto"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        pin_(env, r.object, r.storage),
+        fd_(r.fd),
+        position_(r.position),
+        offset_(r.offset),
+        length_(r.length),
+        write_(write) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    std::string error;
+    uint8_t* at = pin_.data() + offset_;
+    if (write_) {
+      if (!WriteAt(fd_, position_, at, length_, &error)) SetError("write failed: " + error);
+    } else {
+      done_ = ReadAt(fd_, position_, at, length_, &error);
+      if (done_ < 0) SetError("read failed: " + error);
+    }
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    deferred_.Resolve(write_ ? env.Undefined() : Napi::Number::New(env, static_cast<double>(done_)));
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  StoragePin pin_;
+  int fd_;
+  uint64_t position_;
+  uint64_t offset_;
+  uint64_t length_;
+  bool write_;
+  int64_t done_ = 0;
+};
+
+Napi::Value QueueFileRange(const Napi::CallbackInfo& info, bool write) {
+  Napi::Env env = info.Env();
+  FileRange r;
+  if (!ParseFileRange(info, &r)) return env.Undefined();
+  auto* worker = new FileRangeWorker(env, r, write);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value ReadIntoAsync(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) { return QueueFileRange(info, false); });
+}
+
+Napi::Value WriteFromAsync(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) { return QueueFileRange(info, true); });
+}
+
+bool GetItemSize(const Napi::CallbackInfo& info, size_t i, uint64_t* out) {
+  if (!GetIndex(info, i, "itemSize", out)) return false;
+  if (*out != 1 && *out != 2 && *out != 4 && *out != 8) {
+    ThrowArgError(info.Env(), "itemSize", "1, 2, 4 or 8");
+    return false;
+  }
+  return true;
+}
+
+// byteSwap(storage, itemSize): reverses every element's bytes in place.
+Napi::Value ByteSwapBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Storage* s = Storage::FromValue(env, info[0], "storage");
+  uint64_t item = 0;
+  if (s == nullptr || !GetItemSize(info, 1, &item)) return env.Undefined();
+  ByteSwap(s->data(), s->byte_length() / item, item);
+  return env.Undefined();
+}
+
+// fortranToC(src, dst, shape, itemSize): dst receives src's Fortran-ordered elements in C order.
+Napi::Value FortranToCBinding(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    Storage* src = Storage::FromValue(env, info[0], "src");
+    if (src == nullptr) return env.Undefined();
+    Storage* dst = Storage::FromValue(env, info[1], "dst");
+    if (dst == nullptr) return env.Undefined();
+    if (info.Length() < 3 || !info[2].IsArray()) {
+      ThrowArgError(env, "shape", "an array of non-negative integers");
+      return env.Undefined();
+    }
+    uint64_t item = 0;
+    if (!GetItemSize(info, 3, &item)) return env.Undefined();
+    Napi::Array dims = info[2].As<Napi::Array>();
+    std::vector<size_t> shape;
+    unsigned __int128 count = 1;
+    for (uint32_t i = 0; i < dims.Length(); ++i) {
+      Napi::Value d = dims.Get(i);
+      const double v = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
+      if (!(v >= 0) || v != static_cast<double>(static_cast<uint64_t>(v)) || v > 9007199254740991.0) {
+        ThrowArgError(env, "shape", "an array of non-negative integers");
+        return env.Undefined();
+      }
+      shape.push_back(static_cast<size_t>(v));
+      count *= static_cast<uint64_t>(v);
+      if (count > (static_cast<unsigned __int128>(1) << 62)) break;
+    }
+    const unsigned __int128 bytes = count * item;
+    if (bytes != src->byte_length() || bytes != dst->byte_length() || src == dst) {
+      Napi::RangeError::New(env, "fortranToC: shape does not match both storages, or they are the same")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    FortranToC(src->data(), dst->data(), shape, item);
+    return env.Undefined();
+  });
+}
+
+// sum(storage, dtype): float64 sum of every element.
+Napi::Value SumBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Storage* s = Storage::FromValue(env, info[0], "storage");
+  uint64_t code = 0;
+  if (s == nullptr || !GetIndex(info, 1, "dtype", &code)) return env.Undefined();
+  if (code >= kDTypeCount) {
+    ThrowArgError(env, "dtype", "a dtype code");
+    return env.Undefined();
+  }
+  const auto dtype = static_cast<DType>(code);
+  return Napi::Number::New(env, Sum(s->data(), s->byte_length() / ItemSize(dtype), dtype));
+}
+
+// copyBytes(src, dst): copies every byte of src into dst, which must have the same length.
+Napi::Value CopyBytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Storage* src = Storage::FromValue(env, info[0], "src");
+  if (src == nullptr) return env.Undefined();
+  Storage* dst = Storage::FromValue(env, info[1], "dst");
+  if (dst == nullptr) return env.Undefined();
+  if (src->byte_length() != dst->byte_length()) {
+    Napi::RangeError::New(env, "copyBytes: storages differ in length").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (src != dst && src->byte_length() > 0) std::memcpy(dst->data(), src->data(), src->byte_length());
+  return env.Undefined();
+}
+
+}  // namespace
+
+void InitIo(Napi::Env env, Napi::Object exports) {
+  exports.Set("readInto", Napi::Function::New<ReadInto>(env, "readInto"));
+  exports.Set("readIntoAsync", Napi::Function::New<ReadIntoAsync>(env, "readIntoAsync"));
+  exports.Set("writeFrom", Napi::Function::New<WriteFrom>(env, "writeFrom"));
+  exports.Set("writeFromAsync", Napi::Function::New<WriteFromAsync>(env, "writeFromAsync"));
+  exports.Set("byteSwap", Napi::Function::New<ByteSwapBinding>(env, "byteSwap"));
+  exports.Set("fortranToC", Napi::Function::New<FortranToCBinding>(env, "fortranToC"));
+  exports.Set("sum", Napi::Function::New<SumBinding>(env, "sum"));
+  exports.Set("copyBytes", Napi::Function::New<CopyBytes>(env, "copyBytes"));
+}
+
+}  // namespace nnbench

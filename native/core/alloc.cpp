@@ -1,0 +1,78 @@
+#include "alloc.h"
+
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+namespace nnbench {
+
+namespace {
+constexpr size_t kLineAlign = 64;
+constexpr size_t kHugeAlign = size_t{2} << 20;
+
+size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
+}  // namespace
+
+AlignedBuffer::AlignedBuffer(AlignedBuffer&& other) noexcept { *this = std::move(other); }
+
+AlignedBuffer& AlignedBuffer::operator=(AlignedBuffer&& other) noexcept {
+  if (this != &other) {
+    Reset();
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    reserved_ = std::exchange(other.reserved_, 0);
+    mapped_ = std::exchange(other.mapped_, false);
+  }
+  return *this;
+}
+
+AlignedBuffer AlignedBuffer::Allocate(size_t bytes, bool zero) noexcept {
+  AlignedBuffer out;
+  if (bytes > SIZE_MAX - 2 * kHugeAlign) return out;
+  if (bytes >= kHugeThreshold) {
+    // Over-map by one huge page, then trim so the region starts on a 2 MiB boundary. Fresh anonymous
+    // pages read as zero, so `zero` costs nothing here.
+    const size_t length = RoundUp(bytes, kHugeAlign);
+    const size_t span = length + kHugeAlign;
+    void* raw = mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return out;
+    auto base = reinterpret_cast<uintptr_t>(raw);
+    const uintptr_t aligned = RoundUp(base, kHugeAlign);
+    if (aligned > base) munmap(raw, aligned - base);
+    const uintptr_t tail = aligned + length;
+    const uintptr_t end = base + span;
+    if (end > tail) munmap(reinterpret_cast<void*>(tail), end - tail);
+#ifdef MADV_HUGEPAGE
+    madvise(reinterpret_cast<void*>(aligned), length, MADV_HUGEPAGE);
+#endif
+    out.data_ = reinterpret_cast<uint8_t*>(aligned);
+    out.reserved_ = length;
+    out.mapped_ = true;
+  } else {
+    const size_t length = RoundUp(bytes == 0 ? 1 : bytes, kLineAlign);
+    void* raw = std::aligned_alloc(kLineAlign, length);
+    if (raw == nullptr) return out;
+    if (zero) std::memset(raw, 0, length);
+    out.data_ = static_cast<uint8_t*>(raw);
+    out.reserved_ = length;
+  }
+  out.size_ = bytes;
+  return out;
+}
+
+void AlignedBuffer::Reset() noexcept {
+  if (data_ == nullptr) return;
+  if (mapped_) {
+    munmap(data_, reserved_);
+  } else {
+    std::free(data_);
+  }
+  data_ = nullptr;
+  size_ = 0;
+  reserved_ = 0;
+  mapped_ = false;
+}
+
+}  // namespace nnbench

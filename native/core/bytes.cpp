@@ -1,0 +1,150 @@
+#include "bytes.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace nnbench {
+
+void ByteSwap(uint8_t* data, size_t count, size_t item_size) {
+  if (item_size < 2) return;
+  for (size_t i = 0; i < count; ++i) {
+    uint8_t* e = data + i * item_size;
+    for (size_t a = 0, b = item_size - 1; a < b; ++a, --b) {
+      const uint8_t t = e[a];
+      e[a] = e[b];
+      e[b] = t;
+    }
+  }
+}
+
+void FortranToC(const uint8_t* src, uint8_t* dst, const std::vector<size_t>& shape, size_t item_size) {
+  const size_t ndim = shape.size();
+  size_t count = 1;
+  for (size_t d : shape) count *= d;
+  if (count == 0) return;
+  if (ndim <= 1) {
+    std::memcpy(dst, src, count * item_size);
+    return;
+  }
+  // Fortran strides (in elements): the first axis is contiguous.
+  std::vector<size_t> fstride(ndim);
+  size_t s = 1;
+  for (size_t d = 0; d < ndim; ++d) {
+    fstride[d] = s;
+    s *= shape[d];
+  }
+  // Walk the destination in C order; the last axis is the innermost loop.
+  std::vector<size_t> index(ndim, 0);
+  const size_t inner = shape[ndim - 1];
+  const size_t inner_stride = fstride[ndim - 1] * item_size;
+  size_t out = 0;
+  while (out < count) {
+    size_t offset = 0;
+    for (size_t d = 0; d + 1 < ndim; ++d) offset += index[d] * fstride[d];
+    const uint8_t* from = src + offset * item_size;
+    uint8_t* to = dst + out * item_size;
+    for (size_t j = 0; j < inner; ++j) std::memcpy(to + j * item_size, from + j * inner_stride, item_size);
+    out += inner;
+    // Advance the multi-index over every axis but the last.
+    for (size_t d = ndim - 1; d-- > 0;) {
+      if (++index[d] < shape[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
+namespace {
+
+template <typename T>
+double PairwiseSum(const uint8_t* data, size_t count) {
+  constexpr size_t kLeaf = 128;
+  if (count <= kLeaf) {
+    double acc = 0;
+    for (size_t i = 0; i < count; ++i) {
+      T v;
+      std::memcpy(&v, data + i * sizeof(T), sizeof(T));
+      acc += static_cast<double>(v);
+    }
+    return acc;
+  }
+  const size_t half = count / 2;
+  return PairwiseSum<T>(data, half) + PairwiseSum<T>(data + half * sizeof(T), count - half);
+}
+
+double HalfSum(const uint8_t* data, size_t count) {
+  constexpr size_t kLeaf = 128;
+  if (count <= kLeaf) {
+    double acc = 0;
+    for (size_t i = 0; i < count; ++i) {
+      uint16_t h;
+      std::memcpy(&h, data + i * 2, 2);
+      acc += static_cast<double>(HalfToFloat(h));
+    }
+    return acc;
+  }
+  const size_t half = count / 2;
+  return HalfSum(data, half) + HalfSum(data + half * 2, count - half);
+}
+
+double BoolSum(const uint8_t* data, size_t count) {
+  size_t n = 0;
+  for (size_t i = 0; i < count; ++i) n += data[i] != 0;
+  return static_cast<double>(n);
+}
+
+}  // namespace
+
+double Sum(const uint8_t* data, size_t count, DType dtype) {
+  switch (dtype) {
+    case DType::kFloat16: return HalfSum(data, count);
+    case DType::kFloat32: return PairwiseSum<float>(data, count);
+    case DType::kFloat64: return PairwiseSum<double>(data, count);
+    case DType::kInt8: return PairwiseSum<int8_t>(data, count);
+    case DType::kInt16: return PairwiseSum<int16_t>(data, count);
+    case DType::kInt32: return PairwiseSum<int32_t>(data, count);
+    case DType::kInt64: return PairwiseSum<int64_t>(data, count);
+    case DType::kUint8: return PairwiseSum<uint8_t>(data, count);
+    case DType::kUint16: return PairwiseSum<uint16_t>(data, count);
+    case DType::kUint32: return PairwiseSum<uint32_t>(data, count);
+    case DType::kUint64: return PairwiseSum<uint64_t>(data, count);
+    case DType::kBool: return BoolSum(data, count);
+  }
+  return 0;
+}
+
+int64_t ReadAt(int fd, uint64_t position, uint8_t* dst, size_t length, std::string* error) {
+  size_t done = 0;
+  while (done < length) {
+    // Linux transfers at most about 2 GiB per call; ask for chunks of 1 GiB.
+    const size_t want = std::min(length - done, size_t{1} << 30);
+    const ssize_t got = pread(fd, dst + done, want, static_cast<off_t>(position + done));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      *error = std::strerror(errno);
+      return -1;
+    }
+    if (got == 0) break;
+    done += static_cast<size_t>(got);
+  }
+  return static_cast<int64_t>(done);
+}
+
+bool WriteAt(int fd, uint64_t position, const uint8_t* src, size_t length, std::string* error) {
+  size_t done = 0;
+  while (done < length) {
+    const size_t want = std::min(length - done, size_t{1} << 30);
+    const ssize_t put = pwrite(fd, src + done, want, static_cast<off_t>(position + done));
+    if (put < 0) {
+      if (errno == EINTR) continue;
+      *error = std::strerror(errno);
+      return false;
+    }
+    done += static_cast<size_t>(put);
+  }
+  return true;
+}
+
+}  // namespace nnbench

@@ -1,0 +1,16 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: {
+    // Benchmark files under test import "nnbench"; point them at the same module instance as the tests.
+    alias: { nnbench: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+  },
+  test: {
+    include: ["test/**/*.test.ts"],
+    pool: "forks",
+    poolOptions: { forks: { execArgv: ["--expose-gc"] } },
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});

@@ -1,0 +1,91 @@
+/**
+ * Finds and loads the compiled addon, and declares the whole native surface as one type.
+ * This is the only module that touches the `.node` file.
+ */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { AddonLoadError } from "../errors.js";
+import type { GemmBinding } from "./gemm-binding.js";
+
+/** Native bytes of one tensor. Owned by exactly one `Tensor`. */
+export interface NativeStorage {
+  readonly byteLength: number;
+  readonly disposed: boolean;
+  /** The one external ArrayBuffer over the bytes; empty once disposed. */
+  arrayBuffer(): ArrayBuffer;
+  /** Detaches every view and frees the bytes (deferred while an async operation uses them). */
+  dispose(): void;
+}
+
+/** Native memory held by tensors, process-wide. */
+export interface NativeMemoryStats {
+  /** Bytes tensors hold now (elements x item size). */
+  bytes: number;
+  /** The most bytes held at once since the last `resetNativePeak()`. */
+  peakBytes: number;
+  /** Tensors alive now. */
+  tensors: number;
+}
+
+/** Storage, accounting and byte-moving functions of the addon. */
+export interface CoreBinding {
+  Storage: new (byteLength: number, zero: boolean) => NativeStorage;
+  nativeMemory(): NativeMemoryStats;
+  resetNativePeak(): void;
+  readInto(fd: number, position: number, storage: NativeStorage, offset: number, length: number): number;
+  readIntoAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number): Promise<number>;
+  writeFrom(fd: number, position: number, storage: NativeStorage, offset: number, length: number): void;
+  writeFromAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number): Promise<void>;
+  byteSwap(storage: NativeStorage, itemSize: number): void;
+  fortranToC(src: NativeStorage, dst: NativeStorage, shape: readonly number[], itemSize: number): void;
+  sum(storage: NativeStorage, dtypeCode: number): number;
+  copyBytes(src: NativeStorage, dst: NativeStorage): void;
+}
+
+export type Addon = CoreBinding & GemmBinding;
+
+/** Environment variable naming an addon file to load instead of the built one (e.g. a sanitizer build). */
+export const ADDON_PATH_ENV = "NNBENCH_ADDON_PATH";
+
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The places the addon may be, in the order they are tried. */
+export function addonCandidates(root = packageRoot): string[] {
+  const override = process.env[ADDON_PATH_ENV];
+  const found = [
+    join(root, "build", "Release", "nnbench.node"),
+    join(root, "build", "Debug", "nnbench.node"),
+    join(root, "prebuilds", `${process.platform}-${process.arch}`, "nnbench.node"),
+  ];
+  return override ? [resolve(override)] : found;
+}
+
+function loadAddon(): Addon {
+  const require = createRequire(import.meta.url);
+  const tried: string[] = [];
+  for (const candidate of addonCandidates()) {
+    if (!existsSync(candidate)) {
+      tried.push(`${candidate} (missing)`);
+      continue;
+    }
+    try {
+      return require(candidate) as Addon;
+    } catch (error) {
+      tried.push(`${candidate} (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  throw new AddonLoadError(
+    [
+      "nnbench could not load its native addon. Tried:",
+      ...tried.map((t) => `  - ${t}`),
+      `Build it with \`npm run build:native\` (needs python3, make and a C++17 compiler) in ${packageRoot},`,
+      `or point ${ADDON_PATH_ENV} at a built nnbench.node.`,
+    ].join("\n"),
+  );
+}
+
+/** The loaded addon. */
+export const addon: Addon = loadAddon();

@@ -1,0 +1,181 @@
+/**
+ * One implementation of each file format, two ways to run it. Readers and writers are generators
+ * that yield I/O requests; `runSync` serves them with blocking calls and `runAsync` with the libuv
+ * pool, so `loadNpy` and `loadNpySync` share every line of format logic.
+ */
+import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, fsyncSync } from "node:fs";
+import { open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+import { addon, type NativeStorage } from "./addon.js";
+
+/** A request a format generator makes of its file. */
+export type IoRequest =
+  | { readonly op: "read"; readonly position: number; readonly length: number }
+  | { readonly op: "readInto"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number }
+  | { readonly op: "write"; readonly position: number; readonly bytes: Uint8Array }
+  | { readonly op: "writeFrom"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number };
+
+/** What a request returns: bytes read, or a count of bytes moved. */
+export type IoReply = Uint8Array | number | undefined;
+
+/** A format reader or writer. */
+export type IoSteps<T> = Generator<IoRequest, T, IoReply>;
+
+/** Reads up to `length` bytes at `position` (fewer at end of file). */
+export function* readBytes(position: number, length: number): IoSteps<Uint8Array> {
+  return (yield { op: "read", position, length }) as Uint8Array;
+}
+
+/** Reads up to `length` bytes at `position` straight into native storage; returns the count read. */
+export function* readInto(position: number, storage: NativeStorage, offset: number, length: number): IoSteps<number> {
+  return (yield { op: "readInto", position, storage, offset, length }) as number;
+}
+
+/** Writes `bytes` at `position`. */
+export function* writeBytes(position: number, bytes: Uint8Array): IoSteps<void> {
+  yield { op: "write", position, bytes };
+}
+
+/** Writes native storage bytes at `position` without copying them through JavaScript. */
+export function* writeFrom(position: number, storage: NativeStorage, offset: number, length: number): IoSteps<void> {
+  yield { op: "writeFrom", position, storage, offset, length };
+}
+
+/** Reads `path` with the steps `make(size)` describes, with blocking I/O. */
+export function readFileSync<T>(path: string, make: (size: number) => IoSteps<T>): T {
+  const fd = openSync(path, "r");
+  try {
+    return serveSync(fd, make(fstatSync(fd).size));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads `path` with the steps `make(size)` describes, off the JavaScript thread. */
+export async function readFileAsync<T>(path: string, make: (size: number) => IoSteps<T>): Promise<T> {
+  const handle = await open(path, "r");
+  try {
+    return await serveAsync(handle.fd, make((await handle.stat()).size));
+  } finally {
+    await handle.close();
+  }
+}
+
+function temporaryPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+}
+
+/**
+ * Writes `path` atomically: the steps write a temporary file beside it, which replaces `path` only
+ * once complete and flushed. A failure leaves any earlier file untouched.
+ */
+export function writeFileSync(path: string, steps: IoSteps<void>): void {
+  const tmp = temporaryPath(path);
+  const fd = openSync(tmp, "w");
+  try {
+    serveSync(fd, steps);
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, path);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created or already gone
+    }
+    throw error;
+  }
+}
+
+/** `writeFileSync` off the JavaScript thread. */
+export async function writeFileAsync(path: string, steps: IoSteps<void>): Promise<void> {
+  const tmp = temporaryPath(path);
+  const handle = await open(tmp, "w");
+  let closed = false;
+  try {
+    await serveAsync(handle.fd, steps);
+    await handle.sync();
+    await handle.close();
+    closed = true;
+    await rename(tmp, path);
+  } catch (error) {
+    if (!closed) await handle.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+}
+
+function serveSync<T>(fd: number, steps: IoSteps<T>): T {
+  let reply: IoReply;
+  for (;;) {
+    const next = steps.next(reply);
+    if (next.done) return next.value;
+    const request = next.value;
+    switch (request.op) {
+      case "read": {
+        const buffer = new Uint8Array(request.length);
+        let got = 0;
+        while (got < request.length) {
+          const n = readSync(fd, buffer, got, request.length - got, request.position + got);
+          if (n === 0) break;
+          got += n;
+        }
+        reply = got === request.length ? buffer : buffer.subarray(0, got);
+        break;
+      }
+      case "readInto":
+        reply = addon.readInto(fd, request.position, request.storage, request.offset, request.length);
+        break;
+      case "write": {
+        let put = 0;
+        while (put < request.bytes.length) {
+          put += writeSync(fd, request.bytes, put, request.bytes.length - put, request.position + put);
+        }
+        reply = put;
+        break;
+      }
+      case "writeFrom":
+        addon.writeFrom(fd, request.position, request.storage, request.offset, request.length);
+        reply = request.length;
+        break;
+    }
+  }
+}
+
+async function serveAsync<T>(fd: number, steps: IoSteps<T>): Promise<T> {
+  let reply: IoReply;
+  for (;;) {
+    const next = steps.next(reply);
+    if (next.done) return next.value;
+    const request = next.value;
+    switch (request.op) {
+      case "read":
+        // Small reads (headers, directories): a blocking call costs less than a trip to the pool.
+        reply = serveSmallSync(fd, request);
+        break;
+      case "readInto":
+        reply = await addon.readIntoAsync(fd, request.position, request.storage, request.offset, request.length);
+        break;
+      case "write":
+        reply = serveSmallSync(fd, request);
+        break;
+      case "writeFrom":
+        await addon.writeFromAsync(fd, request.position, request.storage, request.offset, request.length);
+        reply = request.length;
+        break;
+    }
+  }
+}
+
+function serveSmallSync(fd: number, request: IoRequest): IoReply {
+  function* one(): IoSteps<IoReply> {
+    return yield request;
+  }
+  return serveSync(fd, one());
+}

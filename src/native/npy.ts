@@ -1,0 +1,127 @@
+/**
+ * NumPy `.npy` files: bytes go from the file straight into native memory.
+ */
+import { NpyFormatError } from "../errors.js";
+import { addon } from "./addon.js";
+import { type DType, itemSize } from "./dtype.js";
+import {
+  type IoSteps,
+  readBytes,
+  readFileAsync,
+  readFileSync,
+  readInto,
+  writeBytes,
+  writeFileAsync,
+  writeFileSync,
+  writeFrom,
+} from "./file-io.js";
+import { HeaderError, MAX_HEADER_BYTES, type NpyHeader, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
+import { Tensor, newStorage, storageOf, wrapStorage } from "./tensor.js";
+
+/** Reads and checks the header of the `.npy` bytes at `base`, which span `span` bytes of the file. */
+export function* readNpyHeader(path: string, base: number, span: number): IoSteps<NpyHeader> {
+  try {
+    const preambleBytes = yield* readBytes(base, Math.min(PREAMBLE_BYTES, span));
+    const preamble = parsePreamble(preambleBytes);
+    const headerEnd = preamble.headerStart + preamble.headerLength;
+    if (preamble.headerLength > MAX_HEADER_BYTES || headerEnd > span) {
+      throw new HeaderError(`header length ${preamble.headerLength} runs past the end of the data (${span} bytes)`);
+    }
+    const text = yield* readBytes(base + preamble.headerStart, preamble.headerLength);
+    return parseHeader(text, preamble, span - headerEnd);
+  } catch (error) {
+    throw asFormatError(path, error);
+  }
+}
+
+/** Turns a parse failure into an `NpyFormatError` for `path`; other errors pass through. */
+export function asFormatError(path: string, error: unknown): unknown {
+  if (error instanceof NpyFormatError) return error;
+  if (error instanceof HeaderError || error instanceof TypeError || error instanceof RangeError) {
+    return new NpyFormatError(path, error.message, { cause: error });
+  }
+  return error;
+}
+
+/** Makes a C-ordered, native-endian tensor from data laid out as `header` says, in place where possible. */
+export function finishTensor(header: NpyHeader, raw: Tensor): Tensor {
+  if (header.bigEndian) addon.byteSwap(storageOf(raw), itemSize(header.dtype));
+  if (!header.fortranOrder || header.shape.length < 2) return raw;
+  try {
+    const ordered = newStorage(raw.byteLength, false);
+    addon.fortranToC(storageOf(raw), ordered, header.shape, itemSize(header.dtype));
+    return wrapStorage(ordered, header.shape, header.dtype);
+  } finally {
+    raw.dispose();
+  }
+}
+
+/** Reads a whole `.npy` array at `base` (spanning `span` bytes) into a new tensor. */
+export function* readNpy(path: string, base: number, span: number): IoSteps<Tensor> {
+  const header = yield* readNpyHeader(path, base, span);
+  const raw = wrapStorage(newStorage(header.dataBytes, false), header.shape, header.dtype);
+  try {
+    const got = yield* readInto(base + header.dataOffset, storageOf(raw), 0, header.dataBytes);
+    if (got !== header.dataBytes) {
+      throw new NpyFormatError(path, `data is truncated: expected ${header.dataBytes} bytes, read ${got}`);
+    }
+    return finishTensor(header, raw);
+  } catch (error) {
+    raw.dispose();
+    throw error;
+  }
+}
+
+/** Writes `tensor` as `.npy` bytes at `base`; returns the bytes written. */
+export function* writeNpy(base: number, tensor: Tensor): IoSteps<number> {
+  const header = formatHeader(tensor.dtype, tensor.shape);
+  yield* writeBytes(base, header);
+  if (tensor.byteLength > 0) yield* writeFrom(base + header.length, storageOf(tensor), 0, tensor.byteLength);
+  return header.length + tensor.byteLength;
+}
+
+/** The dtype and shape a `.npy` file holds, read from its header only. */
+export interface NpyInfo {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly fortranOrder: boolean;
+  readonly version: 1 | 2 | 3;
+}
+
+function* readWhole(path: string, size: number): IoSteps<Tensor> {
+  return yield* readNpy(path, 0, size);
+}
+
+/**
+ * Loads a `.npy` file into a new tensor in native memory. Malformed or unsupported files raise
+ * `NpyFormatError` (naming the file and the reason) before anything is allocated.
+ */
+export function loadNpy(path: string): Promise<Tensor> {
+  return readFileAsync(path, (size) => readWhole(path, size));
+}
+
+/** `loadNpy`, blocking. */
+export function loadNpySync(path: string): Tensor {
+  return readFileSync(path, (size) => readWhole(path, size));
+}
+
+/** Reads only the header of a `.npy` file. */
+export function readNpyInfoSync(path: string): NpyInfo {
+  return readFileSync(path, (size) => readNpyHeader(path, 0, size));
+}
+
+function* writeWhole(tensor: Tensor): IoSteps<void> {
+  yield* writeNpy(0, tensor);
+}
+
+/** Saves `tensor` as a `.npy` file (format 1.0, or 2.0 for very long headers) that NumPy reads back unchanged. */
+export function saveNpy(path: string, tensor: Tensor): Promise<void> {
+  storageOf(tensor);
+  return writeFileAsync(path, writeWhole(tensor));
+}
+
+/** `saveNpy`, blocking. */
+export function saveNpySync(path: string, tensor: Tensor): void {
+  storageOf(tensor);
+  writeFileSync(path, writeWhole(tensor));
+}

@@ -1,0 +1,265 @@
+/**
+ * NumPy `.npz` archives: ZIP files of `.npy` members, stored or deflate-compressed. Stored members
+ * are read straight into native memory; compressed ones are inflated chunk by chunk into it, so
+ * no full-size intermediate buffer is ever made.
+ */
+import { crc32 } from "node:zlib";
+
+import { Deflate, Inflate } from "fflate";
+
+import { NpyFormatError } from "../errors.js";
+import { type IoSteps, readBytes, readFileAsync, readFileSync, writeBytes, writeFileAsync, writeFileSync, writeFrom } from "./file-io.js";
+import { MAX_HEADER_BYTES, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
+import { asFormatError, finishTensor, readNpy } from "./npy.js";
+import { Tensor, newStorage, storageOf, wrapStorage } from "./tensor.js";
+import {
+  type WrittenEntry,
+  ZIP64_MEMBER_THRESHOLD,
+  ZipError,
+  type ZipEntry,
+  centralDirectory,
+  localHeader,
+  localSizesPatch,
+  memberDataOffset,
+  readCentralDirectory,
+} from "./zip.js";
+
+/** Options of `loadNpz`. */
+export interface LoadNpzOptions {
+  /** Load only these members (names without `.npy`); a missing one is an error. */
+  readonly keys?: readonly string[];
+}
+
+/** Options of `saveNpz`. */
+export interface SaveNpzOptions {
+  /** Deflate-compress members, as `np.savez_compressed` does. Default false. */
+  readonly compress?: boolean;
+}
+
+/** DEFLATE cannot expand data by more than about 1032:1; larger claims are lies. */
+const MAX_DEFLATE_RATIO = 1032;
+const CHUNK_BYTES = 1 << 20;
+
+function keyOf(entry: ZipEntry): string {
+  return entry.name.endsWith(".npy") ? entry.name.slice(0, -4) : entry.name;
+}
+
+function* readMembers(path: string, size: number, keys: readonly string[] | undefined): IoSteps<Record<string, Tensor>> {
+  let entries: ZipEntry[];
+  try {
+    entries = yield* readCentralDirectory(size);
+  } catch (error) {
+    throw asFormatError(path, error);
+  }
+  const wanted = keys ? new Set(keys) : undefined;
+  if (wanted) {
+    const present = new Set(entries.map(keyOf));
+    const missing = [...wanted].filter((k) => !present.has(k));
+    if (missing.length > 0) {
+      throw new NpyFormatError(path, `no member ${missing.map((k) => `'${k}'`).join(", ")}; the archive holds ${[...present].map((k) => `'${k}'`).join(", ") || "nothing"}`);
+    }
+  }
+  const out: Record<string, Tensor> = {};
+  try {
+    for (const entry of entries) {
+      if (wanted && !wanted.has(keyOf(entry))) continue;
+      out[keyOf(entry)] = yield* readMember(path, size, entry);
+    }
+    return out;
+  } catch (error) {
+    for (const tensor of Object.values(out)) tensor.dispose();
+    throw error;
+  }
+}
+
+function* readMember(path: string, size: number, entry: ZipEntry): IoSteps<Tensor> {
+  try {
+    if (!entry.name.endsWith(".npy")) throw new ZipError(`member '${entry.name}' is not a .npy array`);
+    if (entry.name.split(/[\\/]/).includes("..") || entry.name.startsWith("/")) {
+      throw new ZipError(`member name '${entry.name}' is not a plain relative name`);
+    }
+    const start = yield* memberDataOffset(entry, size);
+    if (entry.method === 0) {
+      if (entry.compressedSize !== entry.uncompressedSize) throw new ZipError(`stored member '${entry.name}' has inconsistent sizes`);
+      return yield* readNpy(`${path}[${entry.name}]`, start, entry.compressedSize);
+    }
+    return yield* inflateMember(path, entry, start);
+  } catch (error) {
+    throw asFormatError(path, error);
+  }
+}
+
+/** Inflates a deflated `.npy` member into native memory, checking every size the archive claims. */
+function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<Tensor> {
+  const where = `${path}[${entry.name}]`;
+  if (entry.uncompressedSize > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
+    throw new ZipError(`member '${entry.name}' claims ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed`);
+  }
+  let head = new Uint8Array(0); // bytes of the .npy header gathered so far
+  let tensor: Tensor | undefined;
+  let target: Uint8Array | undefined;
+  let headerEnd = 0;
+  let header: ReturnType<typeof parseHeader> | undefined;
+  let written = 0; // data bytes placed in the tensor
+  let total = 0; // bytes inflated
+  let crc = 0;
+  let failure: unknown;
+
+  const inflater = new Inflate();
+  inflater.ondata = (chunk: Uint8Array): void => {
+    if (failure !== undefined) return;
+    try {
+      total += chunk.length;
+      if (total > entry.uncompressedSize) throw new ZipError(`member '${entry.name}' inflates to more than its declared ${entry.uncompressedSize} bytes`);
+      crc = crc32(chunk, crc);
+      let data = chunk;
+      if (header === undefined) {
+        const joined = new Uint8Array(head.length + chunk.length);
+        joined.set(head);
+        joined.set(chunk, head.length);
+        head = joined;
+        if (head.length < PREAMBLE_BYTES && total < entry.uncompressedSize) return;
+        const preamble = parsePreamble(head.subarray(0, PREAMBLE_BYTES));
+        headerEnd = preamble.headerStart + preamble.headerLength;
+        if (preamble.headerLength > MAX_HEADER_BYTES || headerEnd > entry.uncompressedSize) {
+          throw new ZipError(`member '${entry.name}' has a header longer than the member`);
+        }
+        if (head.length < headerEnd) return;
+        header = parseHeader(head.subarray(preamble.headerStart, headerEnd), preamble, entry.uncompressedSize - headerEnd);
+        tensor = wrapStorage(newStorage(header.dataBytes, false), header.shape, header.dtype);
+        target = new Uint8Array(tensor.data().buffer, 0, header.dataBytes);
+        data = head.subarray(headerEnd);
+        head = new Uint8Array(0);
+      }
+      if (target === undefined || header === undefined) return;
+      if (written + data.length > header.dataBytes) throw new ZipError(`member '${entry.name}' holds more data than its header declares`);
+      target.set(data, written);
+      written += data.length;
+    } catch (error) {
+      failure = error;
+    }
+  };
+
+  try {
+    for (let at = 0; at < entry.compressedSize && failure === undefined; at += CHUNK_BYTES) {
+      const length = Math.min(CHUNK_BYTES, entry.compressedSize - at);
+      const chunk = yield* readBytes(start + at, length);
+      if (chunk.length !== length) throw new ZipError(`member '${entry.name}' is truncated`);
+      inflater.push(chunk, at + length >= entry.compressedSize);
+    }
+    if (failure !== undefined) throw failure;
+    if (header === undefined || tensor === undefined) throw new ZipError(`member '${entry.name}' ends inside its .npy header`);
+    if (total !== entry.uncompressedSize) throw new ZipError(`member '${entry.name}' inflates to ${total} bytes, not the declared ${entry.uncompressedSize}`);
+    if (written !== header.dataBytes) throw new NpyFormatError(where, `data is truncated: expected ${header.dataBytes} bytes, got ${written}`);
+    if ((crc >>> 0) !== (entry.crc32 >>> 0)) throw new ZipError(`member '${entry.name}' fails its CRC-32 check`);
+    return finishTensor(header, tensor);
+  } catch (error) {
+    tensor?.dispose();
+    // fflate reports corrupt streams with plain Errors that carry a numeric code.
+    if (error instanceof Error && !(error instanceof ZipError) && !(error instanceof NpyFormatError) && "code" in error) {
+      throw new ZipError(`member '${entry.name}' is not valid deflate data (${error.message})`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Loads the arrays of a `.npz` archive into native memory, keyed by member name without `.npy`.
+ * With `keys`, only those members are read. Malformed archives raise `NpyFormatError`.
+ */
+export function loadNpz(path: string, options: LoadNpzOptions = {}): Promise<Record<string, Tensor>> {
+  return readFileAsync(path, (size) => readMembers(path, size, options.keys));
+}
+
+/** `loadNpz`, blocking. */
+export function loadNpzSync(path: string, options: LoadNpzOptions = {}): Record<string, Tensor> {
+  return readFileSync(path, (size) => readMembers(path, size, options.keys));
+}
+
+function* listKeys(path: string, size: number): IoSteps<string[]> {
+  try {
+    return (yield* readCentralDirectory(size)).map(keyOf);
+  } catch (error) {
+    throw asFormatError(path, error);
+  }
+}
+
+/** The member names of a `.npz` archive (without `.npy`), read from its directory only. */
+export function npzKeysSync(path: string): string[] {
+  return readFileSync(path, (size) => listKeys(path, size));
+}
+
+function* writeArchive(tensors: Readonly<Record<string, Tensor>>, compress: boolean): IoSteps<void> {
+  const now = new Date();
+  const entries: WrittenEntry[] = [];
+  let position = 0;
+  for (const [key, tensor] of Object.entries(tensors)) {
+    const header = formatHeader(tensor.dtype, tensor.shape);
+    const data = new Uint8Array(storageOf(tensor).arrayBuffer(), 0, tensor.byteLength);
+    const uncompressedSize = header.length + tensor.byteLength;
+    const entry: WrittenEntry = {
+      name: new TextEncoder().encode(`${key}.npy`),
+      method: compress ? 8 : 0,
+      crc32: crc32(data, crc32(header)),
+      compressedSize: uncompressedSize,
+      uncompressedSize,
+      localHeaderOffset: position,
+      zip64: uncompressedSize >= ZIP64_MEMBER_THRESHOLD,
+    };
+    const local = localHeader(entry, now);
+    yield* writeBytes(position, local);
+    position += local.length;
+    if (compress) {
+      const pending: Uint8Array[] = [];
+      const deflater = new Deflate({ level: 6 });
+      deflater.ondata = (chunk: Uint8Array): void => {
+        pending.push(chunk);
+      };
+      let compressed = 0;
+      const pieces = [header, ...chunks(data)];
+      for (const [i, piece] of pieces.entries()) {
+        deflater.push(piece, i === pieces.length - 1);
+        for (const out of pending.splice(0)) {
+          yield* writeBytes(position + compressed, out);
+          compressed += out.length;
+        }
+      }
+      entry.compressedSize = compressed;
+      yield* writeBytes(entry.localHeaderOffset + 14, localSizesPatch(entry));
+      position += compressed;
+    } else {
+      yield* writeBytes(position, header);
+      position += header.length;
+      if (tensor.byteLength > 0) yield* writeFrom(position, storageOf(tensor), 0, tensor.byteLength);
+      position += tensor.byteLength;
+    }
+    entries.push(entry);
+  }
+  yield* writeBytes(position, centralDirectory(entries, position, now));
+}
+
+function chunks(data: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < data.length; at += 16 * CHUNK_BYTES) out.push(data.subarray(at, at + 16 * CHUNK_BYTES));
+  return out;
+}
+
+function checkMembers(tensors: Readonly<Record<string, Tensor>>): void {
+  for (const [key, tensor] of Object.entries(tensors)) {
+    if (!(tensor instanceof Tensor)) throw new TypeError(`saveNpz: '${key}' is not a Tensor`);
+    if (key.length === 0 || key.includes("/") || key.includes("\\")) throw new TypeError(`saveNpz: '${key}' is not a valid member name`);
+    storageOf(tensor);
+  }
+}
+
+/** Saves tensors as a `.npz` archive that `np.load` reads (deflated with `compress`). */
+export function saveNpz(path: string, tensors: Readonly<Record<string, Tensor>>, options: SaveNpzOptions = {}): Promise<void> {
+  checkMembers(tensors);
+  return writeFileAsync(path, writeArchive(tensors, options.compress ?? false));
+}
+
+/** `saveNpz`, blocking. */
+export function saveNpzSync(path: string, tensors: Readonly<Record<string, Tensor>>, options: SaveNpzOptions = {}): void {
+  checkMembers(tensors);
+  writeFileSync(path, writeArchive(tensors, options.compress ?? false));
+}

@@ -1,0 +1,103 @@
+/**
+ * The console reporter: the run's context, then a table of benchmarks with their value, wall time,
+ * native memory peak and parameters. Failed benchmarks show their error in red. Colours are used
+ * only on a terminal, never when `NO_COLOR` is set.
+ */
+import pc from "picocolors";
+import type { BenchmarkRecord, BenchmarkResult } from "../types.js";
+import { UnsupportedTargetError } from "./errors.js";
+import { flattenObject, formatBytes, formatDuration, formatParameters, formatValue, truncate } from "./format.js";
+import type { Reporter } from "./reporter.js";
+import { renderTable } from "./table.js";
+
+/** Whether to colour output written to `stream`: a TTY, unless `NO_COLOR` is set (`FORCE_COLOR` forces it). */
+export function shouldColor(stream: { isTTY?: boolean } | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "" && env.FORCE_COLOR !== "0") return true;
+  return stream?.isTTY === true;
+}
+
+/** Options of the console reporter. */
+export interface ConsoleReporterOptions {
+  /** Colour the output; by default only when writing to a terminal. */
+  color?: boolean;
+  /** Longest parameter and error text shown in a cell before it is cut (default 60). */
+  maxCellWidth?: number;
+}
+
+/** The wall-time cell: the time, with relative spread and sample count when there are several samples. */
+export function formatWallTime(b: BenchmarkRecord): string {
+  if (b.error_occurred && b.time_ns === 0) return "-";
+  let text = formatDuration(b.time_ns);
+  if (b.stats && b.samples_ns && b.samples_ns.length > 1 && b.stats.mean > 0) {
+    text += ` ±${((100 * b.stats.stddev) / b.stats.mean).toFixed(1)}% (n=${b.samples_ns.length})`;
+  }
+  return text;
+}
+
+/** Writes results as a table to standard output (or standard error). Cannot read them back. */
+export class ConsoleReporter implements Reporter {
+  readonly #options: ConsoleReporterOptions;
+
+  constructor(options: ConsoleReporterOptions = {}) {
+    this.#options = options;
+  }
+
+  /** The text written for `result`. */
+  render(result: BenchmarkResult, color = this.#options.color ?? false): string {
+    const c = pc.createColors(color);
+    const max = this.#options.maxCellWidth ?? 60;
+    const lines: string[] = [];
+    const when = result.timestamp > 0 ? ` at ${new Date(result.timestamp * 1000).toISOString()}` : "";
+    lines.push(`${c.bold(`Run ${result.run}`)}${when}${result.partial ? c.yellow(" (partial: interrupted)") : ""}`);
+    const ctx = flattenObject(result.context);
+    const keys = Object.keys(ctx);
+    if (keys.length > 0) {
+      const w = Math.max(...keys.map((k) => k.length));
+      lines.push(c.dim("Context:"));
+      for (const k of keys) {
+        const v = ctx[k];
+        lines.push(`  ${k.padEnd(w)}  ${typeof v === "string" ? v : JSON.stringify(v)}`);
+      }
+    }
+    lines.push("");
+    const rows = result.benchmarks.map((b) => {
+      const value = b.error_occurred
+        ? c.red(truncate(`${(b.error_kind ?? "error").toUpperCase()}: ${b.error_message}`, max))
+        : truncate(formatValue(b.value), max);
+      return [
+        b.error_occurred ? c.red(b.name) : b.name,
+        value,
+        formatWallTime(b),
+        b.memory ? formatBytes(b.memory.native_peak_bytes) : "",
+        truncate(formatParameters(b.parameters), max),
+      ];
+    });
+    let out = lines.join("\n") + "\n";
+    if (rows.length === 0) return out + c.dim("No benchmarks.") + "\n";
+    out += renderTable(["Benchmark", "Value", "Wall time", "Native peak", "Parameters"], rows, {
+      align: ["left", "right", "right", "right", "left"],
+      header: c.bold,
+    });
+    const failed = result.benchmarks.filter((b) => b.error_occurred).length;
+    if (failed > 0) out += c.red(`${failed} of ${result.benchmarks.length} benchmarks failed`) + "\n";
+    return out;
+  }
+
+  /** Writes the table to `stream` (standard output by default). */
+  display(result: BenchmarkResult, stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): void {
+    stream.write(this.render(result, this.#options.color ?? shouldColor(stream)));
+  }
+
+  /** Writes the table to `"stdout"` / `"-"` (the default) or `"stderr"`. */
+  async write(result: BenchmarkResult, target = "stdout"): Promise<void> {
+    const stream = target === "stderr" ? process.stderr : target === "stdout" || target === "-" ? process.stdout : undefined;
+    if (!stream) throw new UnsupportedTargetError(target, ["stdout", "stderr", "-"], "the console reporter writes to a standard stream");
+    this.display(result, stream);
+  }
+
+  /** Console output cannot be read back; this always throws. */
+  async read(target: string): Promise<BenchmarkResult[]> {
+    throw new UnsupportedTargetError(target, ["a results file", "sqlite://path"], "console output cannot be read back");
+  }
+}

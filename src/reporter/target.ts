@@ -1,0 +1,32 @@
+/** Choosing a reporter by the form of a target: a file extension or a `sqlite://` URI. */
+import type { BenchmarkResult } from "../types.js";
+import { UnsupportedTargetError } from "./errors.js";
+import { FILE_EXTENSIONS, FileReporter, fileFormatOf } from "./file.js";
+import type { Reporter } from "./reporter.js";
+import { SQLITE_SCHEME, SQLiteReporter } from "./sqlite.js";
+
+/** Every form a target may take, as listed in error messages. */
+export const SUPPORTED_TARGETS: readonly string[] = [...FILE_EXTENSIONS.map((e) => `*${e}`), "sqlite://path/to/results.db"];
+
+/**
+ * The reporter for `target`: `sqlite://…` selects SQLite, a file path selects the file format of its
+ * extension (`.json`, `.ndjson`, `.csv`, `.yaml`, `.parquet`, each optionally `.gz`).
+ * Throws {@link UnsupportedTargetError} listing the supported forms for anything else.
+ */
+export function getReporter(target: string): Reporter {
+  if (target.startsWith(SQLITE_SCHEME)) return new SQLiteReporter();
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(target);
+  if (scheme) throw new UnsupportedTargetError(target, SUPPORTED_TARGETS, `unknown scheme "${scheme[1]}://"`);
+  if (fileFormatOf(target)) return new FileReporter();
+  throw new UnsupportedTargetError(target, SUPPORTED_TARGETS, "unknown file extension");
+}
+
+/** Writes `result` to `target` with the reporter its form selects. */
+export async function writeResult(result: BenchmarkResult, target: string): Promise<void> {
+  await getReporter(target).write(result, target);
+}
+
+/** Reads every run stored at `target` with the reporter its form selects. */
+export async function readResults(target: string): Promise<BenchmarkResult[]> {
+  return getReporter(target).read(target);
+}

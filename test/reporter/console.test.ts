@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { ConsoleReporter, shouldColor } from "../../src/reporter/index.js";
+import { sampleResult } from "./sample.js";
+
+describe("console reporter", () => {
+  it("prints the context above a table of benchmarks", () => {
+    const text = new ConsoleReporter().render(sampleResult(), false);
+    const lines = text.split("\n");
+    const header = lines.findIndex((l) => l.startsWith("Benchmark"));
+    expect(lines.slice(0, header).join("\n")).toMatch(/host\s+ci-1/);
+    expect(lines.slice(0, header).join("\n")).toMatch(/git\.commit\s+abc123/);
+    expect(lines[header]).toMatch(/^Benchmark\s+Value\s+Wall time\s+Native peak\s+Parameters$/);
+    const acc = lines.find((l) => l.startsWith("accuracy_model=m1"))!;
+    expect(acc).toContain("0.987123");
+    expect(acc).toContain("1.23 ms");
+    expect(acc).toContain("(n=3)");
+    expect(acc).toContain("256 KiB");
+    // Long parameter text is cut at 60 characters.
+    expect(acc).toContain('model=m1.npz, shape=[256,256], opts={"lr":0.1,"tags":["a","…');
+    expect(lines.find((l) => l.startsWith("crashes"))).toContain("CRASH: child process died: signal SIGSEGV");
+    expect(text).toContain("1 of 5 benchmarks failed");
+    expect(text).not.toMatch(/\u001b\[/);
+  });
+
+  it("colours errors red only when asked", () => {
+    const text = new ConsoleReporter().render(sampleResult(), true);
+    expect(text).toContain("\u001b[31mCRASH: child process died");
+  });
+
+  it("colours only terminals and respects NO_COLOR and FORCE_COLOR", () => {
+    expect(shouldColor({ isTTY: true }, {})).toBe(true);
+    expect(shouldColor({ isTTY: false }, {})).toBe(false);
+    expect(shouldColor({ isTTY: true }, { NO_COLOR: "1" })).toBe(false);
+    expect(shouldColor({ isTTY: false }, { FORCE_COLOR: "1" })).toBe(true);
+  });
+
+  it("marks partial runs", () => {
+    expect(new ConsoleReporter().render({ ...sampleResult(), partial: true }, false)).toContain("(partial: interrupted)");
+  });
+});

@@ -1,44 +1,237 @@
 /**
- * Matrix products with NumPy's `@` semantics for 1-D and 2-D operands.
+ * Matrix products with NumPy's `@` semantics on the native GEMM kernel.
  */
-import { DTypeError, ShapeError } from "../errors.js";
-import { Tensor, formatShape } from "./tensor.js";
+import { availableParallelism } from "node:os";
 
-/** Options of `Tensor.matmul`. */
+import { DTypeError, ShapeError } from "../errors.js";
+import { addon } from "./addon.js";
+import { itemSize } from "./dtype.js";
+import type { GemmBlocking, GemmIsa } from "./gemm-binding.js";
+import { Tensor, formatShape, newStorage, storageOf, wrapStorage } from "./tensor.js";
+
+export type { GemmBlocking, GemmIsa } from "./gemm-binding.js";
+
+/** Options of `matmul` and `Tensor.matmul`. */
 export interface MatmulOptions {
-  /** Write the product into this tensor (of exactly the result's shape and dtype) instead of a new one. */
+  /** Write the product into this tensor (exactly the result's shape and dtype) instead of a new one. */
   readonly out?: Tensor;
 }
 
-/** `a @ b` for float32/float64 operands of one or two dimensions. */
-export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+/** The GEMM kernel in use, from `gemmInfo()`. */
+export interface GemmInfo {
+  /** Instruction set the kernel runs now. */
+  isa: GemmIsa;
+  /** The best instruction set this CPU and OS support. */
+  detectedIsa: GemmIsa;
+  /** Every instruction set `setGemmIsa` accepts on this machine. */
+  availableIsas: GemmIsa[];
+  /** Register tile of the float32 kernel, rows x columns (e.g. `"14x32"`). */
+  float32Tile: string;
+  /** Register tile of the float64 kernel. */
+  float64Tile: string;
+  float32Blocking: GemmBlocking;
+  float64Blocking: GemmBlocking;
+  /** Threads a product may use. */
+  threads: number;
+  /** Compiler that built the addon. */
+  compiler: string;
+}
+
+type FloatDType = "float32" | "float64";
+
+interface Plan {
+  dtype: FloatDType;
+  shape: number[];
+  m: number;
+  n: number;
+  k: number;
+  /** Products in the batch (0 when the result is empty). */
+  batch: number;
+  /** Three element offsets (a, b, out) per product; undefined for a single product at 0. */
+  offsets: Float64Array | undefined;
+}
+
+function sameShape(x: readonly number[], y: readonly number[]): boolean {
+  return x.length === y.length && x.every((d, i) => d === y[i]);
+}
+
+/** Checks operands as NumPy's matmul does and lays out the products. */
+function plan(a: Tensor, b: Tensor): Plan {
   if (a.dtype !== b.dtype || (a.dtype !== "float32" && a.dtype !== "float64")) {
     throw new DTypeError(`matmul needs two float32 or two float64 operands, got ${a.dtype} and ${b.dtype}`);
   }
-  if (a.ndim < 1 || a.ndim > 2 || b.ndim < 1 || b.ndim > 2) {
-    throw new ShapeError(`matmul: operands must have 1 or 2 dimensions, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  const dtype = a.dtype;
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(`matmul: operands need at least one dimension, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
-  const m = a.ndim === 2 ? (a.shape[0] ?? 0) : 1;
-  const k = a.shape[a.ndim - 1] ?? 0;
-  const kb = b.shape[0] ?? 0;
-  const n = b.ndim === 2 ? (b.shape[1] ?? 0) : 1;
-  if (k !== kb) throw new ShapeError(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not aligned (${k} != ${kb})`);
-  const shape = [...(a.ndim === 2 ? [m] : []), ...(b.ndim === 2 ? [n] : [])];
-  const out = options.out ?? Tensor.zeros(shape, a.dtype);
-  const x = a.data() as Float32Array | Float64Array;
-  const y = b.data() as Float32Array | Float64Array;
-  const z = out.data() as Float32Array | Float64Array;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let acc = 0;
-      for (let p = 0; p < k; p++) acc += (x[i * k + p] ?? 0) * (y[p * n + j] ?? 0);
-      z[i * n + j] = acc;
+  const aShape = a.ndim === 1 ? [1, a.shape[0] ?? 0] : [...a.shape];
+  const bShape = b.ndim === 1 ? [b.shape[0] ?? 0, 1] : [...b.shape];
+  const m = aShape[aShape.length - 2] ?? 0;
+  const k = aShape[aShape.length - 1] ?? 0;
+  const kb = bShape[bShape.length - 2] ?? 0;
+  const n = bShape[bShape.length - 1] ?? 0;
+  if (k !== kb) {
+    throw new ShapeError(
+      `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not aligned: ${k} (last dim of a) != ${kb} (${b.ndim === 1 ? "only" : "second-to-last"} dim of b)`,
+    );
+  }
+  // Broadcast the batch dimensions, aligned on the right.
+  const aBatch = aShape.slice(0, -2);
+  const bBatch = bShape.slice(0, -2);
+  const rank = Math.max(aBatch.length, bBatch.length);
+  const batchShape: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = aBatch[i - (rank - aBatch.length)] ?? 1;
+    const db = bBatch[i - (rank - bBatch.length)] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(
+        `matmul: batch dimensions of ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be broadcast together (${da} vs ${db})`,
+      );
+    }
+    batchShape.push(da === 1 ? db : da);
+  }
+  const shape = [...batchShape, ...(a.ndim === 1 ? [] : [m]), ...(b.ndim === 1 ? [] : [n])];
+  const batch = batchShape.reduce((p, d) => p * d, 1);
+  if (batch === 0 || m === 0 || n === 0) return { dtype, shape, m, n, k, batch: 0, offsets: undefined };
+  if (batch === 1) return { dtype, shape, m, n, k, batch, offsets: undefined };
+
+  // Offsets of each product; a broadcast (size-1 or missing) dimension has stride 0.
+  const aStrides = batchStrides(aBatch, rank, m * k);
+  const bStrides = batchStrides(bBatch, rank, k * n);
+  const offsets = new Float64Array(batch * 3);
+  const index = new Array<number>(rank).fill(0);
+  let aOff = 0;
+  let bOff = 0;
+  for (let i = 0; i < batch; i++) {
+    offsets[3 * i] = aOff;
+    offsets[3 * i + 1] = bOff;
+    offsets[3 * i + 2] = i * m * n;
+    for (let d = rank - 1; d >= 0; d--) {
+      const next = (index[d] ?? 0) + 1;
+      if (next < (batchShape[d] ?? 1)) {
+        index[d] = next;
+        aOff += aStrides[d] ?? 0;
+        bOff += bStrides[d] ?? 0;
+        break;
+      }
+      aOff -= (next - 1) * (aStrides[d] ?? 0);
+      bOff -= (next - 1) * (bStrides[d] ?? 0);
+      index[d] = 0;
     }
   }
-  return out;
+  return { dtype, shape, m, n, k, batch, offsets };
 }
 
-/** `matmul`, settled asynchronously. */
-export async function matmulAsync(a: Tensor, b: Tensor, options: MatmulOptions = {}): Promise<Tensor> {
-  return matmul(a, b, options);
+/** Element strides of each broadcast batch dimension (0 where the operand has size 1 or lacks it). */
+function batchStrides(dims: readonly number[], rank: number, matrix: number): number[] {
+  const strides = new Array<number>(rank).fill(0);
+  let stride = matrix;
+  for (let i = dims.length - 1; i >= 0; i--) {
+    const d = dims[i] ?? 1;
+    strides[i + rank - dims.length] = d === 1 ? 0 : stride;
+    stride *= d;
+  }
+  return strides;
 }
+
+/** The result tensor: `out` after checking it, or a new one. The second value says whether it is new. */
+function target(p: Plan, out: Tensor | undefined): [Tensor, boolean] {
+  if (out === undefined) {
+    const size = p.shape.reduce((s, d) => s * d, 1);
+    return [wrapStorage(newStorage(size * itemSize(p.dtype), false), p.shape, p.dtype), true];
+  }
+  if (!(out instanceof Tensor)) throw new TypeError("matmul: options.out must be a Tensor");
+  if (out.dtype !== p.dtype) {
+    throw new DTypeError(`matmul: out has dtype ${out.dtype}, the product is ${p.dtype}`);
+  }
+  if (!sameShape(out.shape, p.shape)) {
+    throw new ShapeError(`matmul: out has shape ${formatShape(out.shape)}, the product has shape ${formatShape(p.shape)}`);
+  }
+  return [out, false];
+}
+
+/**
+ * The matrix product `a @ b` with NumPy's semantics: 2-D operands multiply as matrices, a 1-D
+ * operand is a vector (its dimension is dropped from the result), and operands with more
+ * dimensions are stacks of matrices whose leading dimensions broadcast. Both operands must be
+ * float32 or both float64 (`DTypeError` otherwise); misaligned shapes throw `ShapeError`. With
+ * `options.out`, the product is written into that tensor (it must have exactly the result's
+ * shape and dtype) and it is returned. NaN and infinities propagate as in the exact sum.
+ */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const p = plan(a, b);
+  const sa = storageOf(a);
+  const sb = storageOf(b);
+  const [result, fresh] = target(p, options.out);
+  if (p.batch === 0) return result;
+  try {
+    addon.gemm(sa, sb, storageOf(result), p.dtype, p.m, p.n, p.k, p.offsets);
+  } catch (error) {
+    if (fresh) result.dispose();
+    throw error;
+  }
+  return result;
+}
+
+/**
+ * `matmul` computed off the JavaScript thread (on the libuv pool). The operands' memory stays
+ * valid until the promise settles, even if they are disposed meanwhile.
+ */
+export async function matmulAsync(a: Tensor, b: Tensor, options: MatmulOptions = {}): Promise<Tensor> {
+  const p = plan(a, b);
+  const sa = storageOf(a);
+  const sb = storageOf(b);
+  const [result, fresh] = target(p, options.out);
+  if (p.batch === 0) return result;
+  try {
+    await addon.gemmAsync(sa, sb, storageOf(result), p.dtype, p.m, p.n, p.k, p.offsets);
+  } catch (error) {
+    if (fresh) result.dispose();
+    throw error;
+  }
+  return result;
+}
+
+/**
+ * Sets how many threads one product may use (an integer from 1 to 1024). The default is
+ * `os.availableParallelism()`. Small products always run on one thread.
+ */
+export function setNumThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+    throw new RangeError(`setNumThreads: threads must be an integer from 1 to 1024, got ${String(threads)}`);
+  }
+  addon.setGemmThreads(threads);
+}
+
+/** Threads one product may use. */
+export function getNumThreads(): number {
+  return addon.getGemmThreads();
+}
+
+/**
+ * Makes products use the given instruction set, for comparisons and tests; returns false (and
+ * changes nothing) when this CPU cannot run it. The initial choice is the best the CPU supports,
+ * or the `NNBENCH_GEMM_ISA` environment variable (`portable`, `avx2` or `avx512`) when it names a
+ * supported one.
+ */
+export function setGemmIsa(isa: GemmIsa): boolean {
+  if (isa !== "portable" && isa !== "avx2" && isa !== "avx512") {
+    throw new RangeError(`setGemmIsa: isa must be "portable", "avx2" or "avx512", got ${String(isa)}`);
+  }
+  return addon.setGemmIsa(isa);
+}
+
+/** The kernel in use: instruction set, register tiles, cache blocking, threads and compiler. */
+export function gemmInfo(): GemmInfo {
+  return addon.gemmInfo();
+}
+
+/**
+ * Measures this machine's float32 multiply-add throughput with the active instruction set:
+ * `threads` threads run independent FMA chains for about `seconds`. Returns GFLOP/s.
+ */
+export function fmaPeak(seconds = 0.25, threads = 1): number {
+  return addon.fmaPeak(seconds, threads);
+}
+
+addon.setGemmThreads(Math.max(1, Math.min(1024, availableParallelism())));

@@ -1,0 +1,479 @@
+// The GEMM driver: picks the kernel table for the active ISA, chooses a path per product (zero
+// fill, matrix-vector, vector-matrix or blocked GEMM), sizes a per-call workspace and splits the
+// work over the thread pool. Compiled without ISA flags; only the tables run ISA instructions.
+#include "gemm.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <chrono>
+#include <mutex>
+#include <new>
+#include <thread>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+#include "kernel_set.h"
+#include "thread_pool.h"
+
+namespace nnbench::kernel {
+
+namespace {
+
+// Products below this many flops run on the calling thread: waking workers costs more.
+constexpr double kMinParallelFlops = 1 << 21;
+// Matrix-vector products are bound by memory traffic; split them above this many bytes of matrix.
+constexpr double kMinParallelBytes = 1 << 18;
+// Batched products below this many flops each are spread over threads one product per task.
+constexpr double kBatchTaskFlops = 1 << 24;
+
+std::atomic<int> g_threads{0};  // 0: not set yet, use the hardware's count
+std::atomic<int> g_isa{-1};     // -1: not chosen yet
+
+ThreadPool& Pool() {
+  // Never destroyed: a product may still run on a libuv thread while the process exits.
+  static ThreadPool* pool = new ThreadPool();
+  return *pool;
+}
+
+bool Supported(Isa isa) {
+  switch (isa) {
+    case Isa::kPortable:
+      return true;
+    case Isa::kAvx2:
+      return CpuHasAvx2Fma() && SgemmKernelsAvx2() != nullptr && DgemmKernelsAvx2() != nullptr;
+    case Isa::kAvx512:
+      return CpuHasAvx512() && SgemmKernelsAvx512() != nullptr &&
+             DgemmKernelsAvx512() != nullptr;
+  }
+  return false;
+}
+
+Isa InitialIsa() {
+  const char* env = std::getenv("NNBENCH_GEMM_ISA");
+  Isa wanted;
+  if (env != nullptr && ParseIsa(env, &wanted) && Supported(wanted)) return wanted;
+  return DetectIsa();
+}
+
+const KernelSet<float>& TableFor(Isa isa, float*) {
+  if (isa == Isa::kAvx512) return *SgemmKernelsAvx512();
+  if (isa == Isa::kAvx2) return *SgemmKernelsAvx2();
+  return *SgemmKernelsPortable();
+}
+
+const KernelSet<double>& TableFor(Isa isa, double*) {
+  if (isa == Isa::kAvx512) return *DgemmKernelsAvx512();
+  if (isa == Isa::kAvx2) return *DgemmKernelsAvx2();
+  return *DgemmKernelsPortable();
+}
+
+template <typename T>
+const KernelSet<T>& Table() {
+  return TableFor(ActiveIsa(), static_cast<T*>(nullptr));
+}
+
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t RoundUp(int64_t a, int64_t b) { return CeilDiv(a, b) * b; }
+int64_t Min(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/** A growable, 64-byte aligned buffer kept per thread between calls. */
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { std::free(data_); }
+
+  /** At least `bytes` bytes; throws std::bad_alloc when the system refuses. */
+  void* Get(size_t bytes) {
+    if (bytes <= capacity_) return data_;
+    std::free(data_);
+    data_ = nullptr;
+    capacity_ = 0;
+    const size_t align = bytes >= (size_t{2} << 20) ? (size_t{2} << 20) : 64;
+    const size_t size = (bytes + align - 1) / align * align;
+    void* p = nullptr;
+    if (posix_memalign(&p, align, size) != 0) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (align > 64) madvise(p, size, MADV_HUGEPAGE);
+#endif
+    data_ = p;
+    capacity_ = size;
+    return data_;
+  }
+
+  /** Frees the buffer when it grew beyond `keep` bytes, so one huge call does not pin memory. */
+  void Trim(size_t keep) {
+    if (capacity_ > keep) {
+      std::free(data_);
+      data_ = nullptr;
+      capacity_ = 0;
+    }
+  }
+
+ private:
+  void* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+thread_local Scratch t_scratch;
+constexpr size_t kKeepScratchBytes = size_t{64} << 20;
+
+template <typename T>
+struct Product {
+  int64_t m, n, k;
+  const T* a;
+  int64_t lda;
+  const T* b;
+  int64_t ldb;
+  T* c;
+  int64_t ldc;
+};
+
+enum class Path { kZero, kGemvN, kGemvT, kGemm };
+
+template <typename T>
+Path ChoosePath(const Product<T>& p) {
+  if (p.k == 0) return Path::kZero;
+  if (p.n == 1) return Path::kGemvN;
+  if (p.m == 1) return Path::kGemvT;
+  return Path::kGemm;
+}
+
+constexpr int64_t kAlignElems = 16;  // keeps every workspace region 64-byte aligned
+
+/** Workspace regions for one product computed by `threads` cooperating threads. */
+template <typename T>
+struct Workspace {
+  T* b_pack[2] = {nullptr, nullptr};
+  T* a_pack = nullptr;
+  int64_t a_stride = 0;  // elements between two threads' A regions
+  T* x = nullptr;        // contiguous copy of a strided B column (matrix-vector path)
+  T* y = nullptr;        // contiguous result before it is scattered into a strided C column
+};
+
+template <typename T>
+int64_t WorkspaceElems(const KernelSet<T>& ks, const Product<T>& p, Path path, int threads) {
+  if (path == Path::kGemm) {
+    const int64_t kc = Min(ks.kc, p.k);
+    const int64_t b = RoundUp(kc * RoundUp(Min(ks.nc, p.n), ks.nr), kAlignElems);
+    const int64_t a = RoundUp(kc * Min(ks.mc, RoundUp(p.m, ks.mr)), kAlignElems);
+    return (threads > 1 ? 2 : 1) * b + threads * a;
+  }
+  if (path == Path::kGemvN) {
+    return (p.ldb != 1 ? RoundUp(p.k, kAlignElems) : 0) + (p.ldc != 1 ? p.m : 0);
+  }
+  return 0;
+}
+
+template <typename T>
+Workspace<T> LayOut(const KernelSet<T>& ks, const Product<T>& p, Path path, int threads, T* base) {
+  Workspace<T> ws;
+  if (path == Path::kGemm) {
+    const int64_t kc = Min(ks.kc, p.k);
+    const int64_t b = RoundUp(kc * RoundUp(Min(ks.nc, p.n), ks.nr), kAlignElems);
+    ws.b_pack[0] = base;
+    ws.b_pack[1] = threads > 1 ? base + b : base;
+    ws.a_pack = base + (threads > 1 ? 2 : 1) * b;
+    ws.a_stride = RoundUp(kc * Min(ks.mc, RoundUp(p.m, ks.mr)), kAlignElems);
+  } else if (path == Path::kGemvN) {
+    T* next = base;
+    if (p.ldb != 1) {
+      ws.x = next;
+      next += RoundUp(p.k, kAlignElems);
+    }
+    if (p.ldc != 1) ws.y = next;
+  }
+  return ws;
+}
+
+/** Work done on the calling thread before the threads start (gathers a strided B column). */
+template <typename T>
+void Prepare(const Product<T>& p, Path path, const Workspace<T>& ws) {
+  if (path == Path::kGemvN && ws.x != nullptr) {
+    for (int64_t i = 0; i < p.k; ++i) ws.x[i] = p.b[i * p.ldb];
+  }
+}
+
+/** Work done on the calling thread after the threads end (scatters a strided C column). */
+template <typename T>
+void Finish(const Product<T>& p, Path path, const Workspace<T>& ws) {
+  if (path == Path::kGemvN && ws.y != nullptr) {
+    for (int64_t i = 0; i < p.m; ++i) p.c[i * p.ldc] = ws.y[i];
+  }
+}
+
+/** Splits `threads` into a grid over rows x columns of C that wastes the least padded work. */
+void ThreadGrid(int64_t m, int64_t n, int64_t mr, int64_t nr, int threads, int* tm, int* tn) {
+  int64_t best = -1;
+  for (int rows = threads; rows >= 1; --rows) {
+    if (threads % rows != 0) continue;
+    const int cols = threads / rows;
+    const int64_t work = CeilDiv(CeilDiv(m, mr), rows) * mr * CeilDiv(CeilDiv(n, nr), cols) * nr;
+    if (best < 0 || work < best) {
+      best = work;
+      *tm = rows;
+      *tn = cols;
+    }
+  }
+}
+
+/** Thread `tid` of `threads` does its share of one product. */
+template <typename T>
+void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Workspace<T>& ws,
+             int tid, int threads, SpinBarrier* barrier) {
+  if (path == Path::kZero) {
+    const int64_t r0 = p.m * tid / threads;
+    const int64_t r1 = p.m * (tid + 1) / threads;
+    for (int64_t i = r0; i < r1; ++i) {
+      for (int64_t j = 0; j < p.n; ++j) p.c[i * p.ldc + j] = T(0);
+    }
+    return;
+  }
+  if (path == Path::kGemvN) {
+    const int64_t groups = CeilDiv(p.m, 4);
+    const int64_t r0 = Min(p.m, groups * tid / threads * 4);
+    const int64_t r1 = Min(p.m, groups * (tid + 1) / threads * 4);
+    if (r1 > r0) {
+      const T* x = ws.x != nullptr ? ws.x : p.b;
+      T* y = ws.y != nullptr ? ws.y : p.c;
+      ks.gemv_n(r1 - r0, p.k, p.a + r0 * p.lda, p.lda, x, y + r0);
+    }
+    return;
+  }
+  if (path == Path::kGemvT) {
+    const int64_t chunks = CeilDiv(p.n, 16);
+    const int64_t c0 = Min(p.n, chunks * tid / threads * 16);
+    const int64_t c1 = Min(p.n, chunks * (tid + 1) / threads * 16);
+    if (c1 > c0) ks.gemv_t(p.k, c1 - c0, p.a, p.b + c0, p.ldb, p.c + c0);
+    return;
+  }
+
+  const int64_t mr = ks.mr;
+  const int64_t nr = ks.nr;
+  int tm = 1;
+  int tn = 1;
+  ThreadGrid(p.m, p.n, mr, nr, threads, &tm, &tn);
+  const int ti = tid / tn;
+  const int tj = tid % tn;
+  const int64_t tiles_m = CeilDiv(p.m, mr);
+  const int64_t r0 = Min(p.m, tiles_m * ti / tm * mr);
+  const int64_t r1 = Min(p.m, tiles_m * (ti + 1) / tm * mr);
+  T* a_pack = ws.a_pack + tid * ws.a_stride;
+  int iteration = 0;
+  for (int64_t jc = 0; jc < p.n; jc += ks.nc) {
+    const int64_t nc = Min(ks.nc, p.n - jc);
+    const int64_t panels = CeilDiv(nc, nr);
+    const int64_t c0 = Min(nc, panels * tj / tn * nr);
+    const int64_t c1 = Min(nc, panels * (tj + 1) / tn * nr);
+    const int64_t s0 = panels * tid / threads;
+    const int64_t s1 = panels * (tid + 1) / threads;
+    for (int64_t pc = 0; pc < p.k; pc += ks.kc) {
+      const int64_t kc = Min(ks.kc, p.k - pc);
+      // Two B buffers alternate: packing the next block may overlap with others still reading
+      // the previous one, and the barrier after each packing keeps a buffer from being
+      // overwritten while it is read.
+      T* b_pack = ws.b_pack[iteration & 1];
+      ++iteration;
+      if (s1 > s0) {
+        ks.pack_b(kc, Min(nc, s1 * nr) - s0 * nr, p.b + pc * p.ldb + jc + s0 * nr, p.ldb,
+                  b_pack + s0 * nr * kc);
+      }
+      barrier->Wait();
+      if (c1 <= c0) continue;
+      for (int64_t ic = r0; ic < r1; ic += ks.mc) {
+        const int64_t mc = Min(ks.mc, r1 - ic);
+        ks.pack_a(mc, kc, p.a + ic * p.lda + pc, p.lda, a_pack);
+        ks.macro(mc, c1 - c0, kc, a_pack, b_pack + c0 * kc, p.c + ic * p.ldc + jc + c0, p.ldc,
+                 pc > 0);
+      }
+    }
+  }
+}
+
+template <typename T>
+double Flops(const Product<T>& p) {
+  return 2.0 * static_cast<double>(p.m) * static_cast<double>(p.n) * static_cast<double>(p.k);
+}
+
+template <typename T>
+int ThreadsFor(const Product<T>& p, Path path, int available) {
+  if (available <= 1) return 1;
+  switch (path) {
+    case Path::kZero:
+      return static_cast<double>(p.m) * p.n * sizeof(T) >= (1 << 22) ? available : 1;
+    case Path::kGemvN:
+    case Path::kGemvT:
+      return static_cast<double>(p.m) * p.n * p.k * sizeof(T) >= kMinParallelBytes ? available
+                                                                                    : 1;
+    case Path::kGemm:
+      return Flops(p) >= kMinParallelFlops ? available : 1;
+  }
+  return 1;
+}
+
+template <typename T>
+void RunAlone(const KernelSet<T>& ks, const Product<T>& p, T* base) {
+  const Path path = ChoosePath(p);
+  const Workspace<T> ws = LayOut(ks, p, path, 1, base);
+  SpinBarrier barrier(1);
+  Prepare(p, path, ws);
+  RunPart(ks, p, path, ws, 0, 1, &barrier);
+  Finish(p, path, ws);
+}
+
+template <typename T>
+void GemmBatch(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb,
+               T* c, int64_t ldc, const BatchItem* items, int64_t batch) {
+  if (m <= 0 || n <= 0 || batch <= 0) return;
+  const KernelSet<T>& ks = Table<T>();
+  const auto item = [&](int64_t i) {
+    const BatchItem& it = items[i];
+    return Product<T>{m, n, k, a + it.a, lda, b + it.b, ldb, c + it.c, ldc};
+  };
+  const Product<T> first = item(0);
+  const Path path = ChoosePath(first);
+  const int available = GetNumThreads();
+  int threads = ThreadsFor(first, path, available);
+  // Many small products: whole products per task. Large ones: all threads on each product.
+  const bool spread = batch > 1 && available > 1 && Flops(first) < kBatchTaskFlops &&
+                      Flops(first) * static_cast<double>(batch) >= kMinParallelFlops;
+  if (spread) threads = static_cast<int>(Min(available, batch));
+
+  std::unique_lock<std::mutex> lease(Pool().lease(), std::defer_lock);
+  if (threads > 1 && !lease.try_lock()) threads = 1;  // pool busy: compute on this thread
+
+  if (threads == 1) {
+    T* base = static_cast<T*>(t_scratch.Get(sizeof(T) * WorkspaceElems(ks, first, path, 1)));
+    for (int64_t i = 0; i < batch; ++i) RunAlone(ks, item(i), base);
+  } else if (spread) {
+    // Whole products per task; each thread owns one workspace region.
+    const int64_t per = RoundUp(WorkspaceElems(ks, first, path, 1), kAlignElems);
+    T* base = static_cast<T*>(t_scratch.Get(sizeof(T) * per * threads));
+    std::atomic<int64_t> next{0};
+    auto job = [&](int tid) {
+      for (int64_t i = next.fetch_add(1); i < batch; i = next.fetch_add(1)) {
+        RunAlone(ks, item(i), base + tid * per);
+      }
+    };
+    Pool().Run(threads, job);
+  } else {
+    T* base =
+        static_cast<T*>(t_scratch.Get(sizeof(T) * WorkspaceElems(ks, first, path, threads)));
+    for (int64_t i = 0; i < batch; ++i) {
+      const Product<T> p = item(i);
+      const Workspace<T> ws = LayOut(ks, p, path, threads, base);
+      SpinBarrier barrier(threads);
+      Prepare(p, path, ws);
+      auto job = [&](int tid) { RunPart(ks, p, path, ws, tid, threads, &barrier); };
+      Pool().Run(threads, job);
+      Finish(p, path, ws);
+    }
+  }
+  t_scratch.Trim(kKeepScratchBytes);
+}
+
+}  // namespace
+
+const char* IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::kPortable:
+      return "portable";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
+  }
+  return "unknown";
+}
+
+bool ParseIsa(const char* name, Isa* out) {
+  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512}) {
+    if (std::strcmp(name, IsaName(isa)) == 0) {
+      *out = isa;
+      return true;
+    }
+  }
+  return false;
+}
+
+Isa DetectIsa() {
+  if (Supported(Isa::kAvx512)) return Isa::kAvx512;
+  if (Supported(Isa::kAvx2)) return Isa::kAvx2;
+  return Isa::kPortable;
+}
+
+Isa ActiveIsa() {
+  int isa = g_isa.load(std::memory_order_acquire);
+  if (isa < 0) {
+    int unset = -1;
+    g_isa.compare_exchange_strong(unset, static_cast<int>(InitialIsa()));
+    isa = g_isa.load(std::memory_order_acquire);
+  }
+  return static_cast<Isa>(isa);
+}
+
+bool SetIsa(Isa isa) {
+  if (!Supported(isa)) return false;
+  g_isa.store(static_cast<int>(isa), std::memory_order_release);
+  return true;
+}
+
+namespace {
+template <typename T>
+TileInfo InfoOf(const KernelSet<T>& ks) {
+  return TileInfo{ks.mr, ks.nr, ks.kc, ks.mc, ks.nc};
+}
+}  // namespace
+
+TileInfo SgemmTile() { return InfoOf(Table<float>()); }
+TileInfo DgemmTile() { return InfoOf(Table<double>()); }
+
+void SetNumThreads(int threads) {
+  g_threads.store(threads < 1 ? 1 : threads, std::memory_order_release);
+}
+
+int GetNumThreads() {
+  const int threads = g_threads.load(std::memory_order_acquire);
+  if (threads > 0) return threads;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : static_cast<int>(hw);
+}
+
+void Gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
+          float* c, int64_t ldc, const BatchItem* items, int64_t batch) {
+  GemmBatch(m, n, k, a, lda, b, ldb, c, ldc, items, batch);
+}
+
+void Gemm(int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b,
+          int64_t ldb, double* c, int64_t ldc, const BatchItem* items, int64_t batch) {
+  GemmBatch(m, n, k, a, lda, b, ldb, c, ldc, items, batch);
+}
+
+double FmaPeakGflops(double seconds, int threads) {
+  if (threads < 1) threads = 1;
+  if (!(seconds > 0)) seconds = 0.1;
+  const KernelSet<float>& ks = Table<float>();
+  std::lock_guard<std::mutex> lease(Pool().lease());
+  std::atomic<double> total{0};
+  const auto start = std::chrono::steady_clock::now();
+  const auto until = start + std::chrono::duration<double>(seconds);
+  auto job = [&](int) {
+    double flops = 0;
+    do {
+      flops += ks.fma_loop(1 << 16);
+    } while (std::chrono::steady_clock::now() < until);
+    double seen = total.load();
+    while (!total.compare_exchange_weak(seen, seen + flops)) {
+    }
+  };
+  Pool().Run(threads, job);
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return total.load() / elapsed / 1e9;
+}
+
+}  // namespace nnbench::kernel

@@ -1,0 +1,278 @@
+// The ISA-independent body of the kernels: packing, the register-tiled microkernel, the macro
+// kernel over one packed block, matrix-vector routines and the FMA throughput loop. An ISA
+// translation unit defines NNBENCH_KERNEL_NS and, inside that namespace, an `Ops` struct of vector
+// primitives:
+//   using T (element), using V (vector), static constexpr int W (lanes),
+//   Zero(), Load(const T*), Store(T*, V), Broadcast(const T*), Fma(a, b, c) = a * b + c,
+//   Add(a, b), ReduceAdd(V) -> T.
+// then includes this file. Everything here lives in that ISA's own namespace, so code compiled with
+// one ISA's flags is never linked in place of another's (no shared inline or template symbols).
+#ifndef NNBENCH_KERNEL_NS
+#error "define NNBENCH_KERNEL_NS before including gemm_impl.h"
+#endif
+
+#include <cstdint>
+
+#include "kernel_set.h"
+
+namespace nnbench::kernel::NNBENCH_KERNEL_NS {
+
+template <typename I>
+inline I MinOf(I a, I b) {
+  return a < b ? a : b;
+}
+
+/** Kernels for an MR x (NV * W) register tile. */
+template <class O, int MR, int NV>
+struct Kernels {
+  using T = typename O::T;
+  using V = typename O::V;
+  static constexpr int W = O::W;
+  static constexpr int NR = NV * W;
+
+  static void PackA(int64_t rows, int64_t kc, const T* a, int64_t lda, T* dst) {
+    for (int64_t i0 = 0; i0 < rows; i0 += MR) {
+      const int64_t r = MinOf<int64_t>(MR, rows - i0);
+      const T* src = a + i0 * lda;
+      if (r == MR) {
+        // Four depth steps at a time keeps MR read streams and one write stream.
+        int64_t p = 0;
+        for (; p + 4 <= kc; p += 4) {
+#pragma GCC unroll 16
+          for (int i = 0; i < MR; ++i) {
+            const T* s = src + i * lda + p;
+            dst[(p + 0) * MR + i] = s[0];
+            dst[(p + 1) * MR + i] = s[1];
+            dst[(p + 2) * MR + i] = s[2];
+            dst[(p + 3) * MR + i] = s[3];
+          }
+        }
+        for (; p < kc; ++p) {
+#pragma GCC unroll 16
+          for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[i * lda + p];
+        }
+      } else {
+        for (int64_t p = 0; p < kc; ++p) {
+          for (int64_t i = 0; i < MR; ++i) dst[p * MR + i] = i < r ? src[i * lda + p] : T(0);
+        }
+      }
+      dst += MR * kc;
+    }
+  }
+
+  static void PackB(int64_t kc, int64_t cols, const T* b, int64_t ldb, T* dst) {
+    for (int64_t j0 = 0; j0 < cols; j0 += NR) {
+      const int64_t c = MinOf<int64_t>(NR, cols - j0);
+      const T* src = b + j0;
+      if (c == NR) {
+        for (int64_t p = 0; p < kc; ++p) {
+#pragma GCC unroll 8
+          for (int j = 0; j < NV; ++j) O::Store(dst + p * NR + j * W, O::Load(src + p * ldb + j * W));
+        }
+      } else {
+        for (int64_t p = 0; p < kc; ++p) {
+          for (int64_t j = 0; j < NR; ++j) dst[p * NR + j] = j < c ? src[p * ldb + j] : T(0);
+        }
+      }
+      dst += NR * kc;
+    }
+  }
+
+  /** One MR x NR tile of C from an MR-row panel of A and an NR-column panel of B. */
+  static inline __attribute__((always_inline)) void Tile(int64_t kc, const T* __restrict pa,
+                                                         const T* __restrict pb, T* c, int64_t ldc,
+                                                         bool accumulate, int64_t rows,
+                                                         int64_t cols) {
+    V acc[MR][NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) acc[i][j] = O::Zero();
+    }
+    for (int64_t p = 0; p < kc; ++p) {
+      V bv[NV];
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) bv[j] = O::Load(pb + j * W);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        const V av = O::Broadcast(pa + i);
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) acc[i][j] = O::Fma(av, bv[j], acc[i][j]);
+      }
+      pa += MR;
+      pb += NR;
+    }
+    if (rows == MR && cols == NR) {
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) {
+          T* dst = c + i * ldc + j * W;
+          O::Store(dst, accumulate ? O::Add(acc[i][j], O::Load(dst)) : acc[i][j]);
+        }
+      }
+    } else {
+      alignas(64) T tmp[MR * NR];
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 8
+        for (int j = 0; j < NV; ++j) O::Store(tmp + i * NR + j * W, acc[i][j]);
+      }
+      for (int64_t i = 0; i < rows; ++i) {
+        T* dst = c + i * ldc;
+        const T* src = tmp + i * NR;
+        if (accumulate) {
+          for (int64_t j = 0; j < cols; ++j) dst[j] += src[j];
+        } else {
+          for (int64_t j = 0; j < cols; ++j) dst[j] = src[j];
+        }
+      }
+    }
+  }
+
+  static void Macro(int64_t rows, int64_t cols, int64_t kc, const T* pa, const T* pb, T* c,
+                    int64_t ldc, bool accumulate) {
+    for (int64_t j = 0; j < cols; j += NR) {
+      const int64_t nc = MinOf<int64_t>(NR, cols - j);
+      for (int64_t i = 0; i < rows; i += MR) {
+        const int64_t mc = MinOf<int64_t>(MR, rows - i);
+        Tile(kc, pa + i * kc, pb + j * kc, c + i * ldc + j, ldc, accumulate, mc, nc);
+      }
+    }
+  }
+
+  static void GemvN(int64_t rows, int64_t k, const T* a, int64_t lda, const T* x, T* y) {
+    int64_t i = 0;
+    for (; i + 4 <= rows; i += 4) {
+      const T* a0 = a + i * lda;
+      const T* a1 = a0 + lda;
+      const T* a2 = a1 + lda;
+      const T* a3 = a2 + lda;
+      V s00 = O::Zero(), s01 = O::Zero(), s10 = O::Zero(), s11 = O::Zero();
+      V s20 = O::Zero(), s21 = O::Zero(), s30 = O::Zero(), s31 = O::Zero();
+      int64_t p = 0;
+      for (; p + 2 * W <= k; p += 2 * W) {
+        const V x0 = O::Load(x + p);
+        const V x1 = O::Load(x + p + W);
+        s00 = O::Fma(O::Load(a0 + p), x0, s00);
+        s01 = O::Fma(O::Load(a0 + p + W), x1, s01);
+        s10 = O::Fma(O::Load(a1 + p), x0, s10);
+        s11 = O::Fma(O::Load(a1 + p + W), x1, s11);
+        s20 = O::Fma(O::Load(a2 + p), x0, s20);
+        s21 = O::Fma(O::Load(a2 + p + W), x1, s21);
+        s30 = O::Fma(O::Load(a3 + p), x0, s30);
+        s31 = O::Fma(O::Load(a3 + p + W), x1, s31);
+      }
+      for (; p + W <= k; p += W) {
+        const V x0 = O::Load(x + p);
+        s00 = O::Fma(O::Load(a0 + p), x0, s00);
+        s10 = O::Fma(O::Load(a1 + p), x0, s10);
+        s20 = O::Fma(O::Load(a2 + p), x0, s20);
+        s30 = O::Fma(O::Load(a3 + p), x0, s30);
+      }
+      T r0 = O::ReduceAdd(O::Add(s00, s01));
+      T r1 = O::ReduceAdd(O::Add(s10, s11));
+      T r2 = O::ReduceAdd(O::Add(s20, s21));
+      T r3 = O::ReduceAdd(O::Add(s30, s31));
+      for (; p < k; ++p) {
+        r0 += a0[p] * x[p];
+        r1 += a1[p] * x[p];
+        r2 += a2[p] * x[p];
+        r3 += a3[p] * x[p];
+      }
+      y[i] = r0;
+      y[i + 1] = r1;
+      y[i + 2] = r2;
+      y[i + 3] = r3;
+    }
+    for (; i < rows; ++i) {
+      const T* a0 = a + i * lda;
+      V s0 = O::Zero(), s1 = O::Zero();
+      int64_t p = 0;
+      for (; p + 2 * W <= k; p += 2 * W) {
+        s0 = O::Fma(O::Load(a0 + p), O::Load(x + p), s0);
+        s1 = O::Fma(O::Load(a0 + p + W), O::Load(x + p + W), s1);
+      }
+      for (; p + W <= k; p += W) s0 = O::Fma(O::Load(a0 + p), O::Load(x + p), s0);
+      T r = O::ReduceAdd(O::Add(s0, s1));
+      for (; p < k; ++p) r += a0[p] * x[p];
+      y[i] = r;
+    }
+  }
+
+  static void GemvT(int64_t k, int64_t cols, const T* x, const T* b, int64_t ldb, T* y) {
+    // y starts as the first row's products (never as zeros plus products, which would turn a
+    // lone -0 product into +0), then takes four rows of B per pass over y (which stays in L1).
+    {
+      const V xv = O::Broadcast(x);
+      int64_t j = 0;
+      for (; j + W <= cols; j += W) O::Store(y + j, O::Fma(xv, O::Load(b + j), O::Zero()));
+      for (; j < cols; ++j) y[j] = x[0] * b[j];
+    }
+    int64_t p = 1;
+    for (; p + 4 <= k; p += 4) {
+      const T* b0 = b + p * ldb;
+      const T* b1 = b0 + ldb;
+      const T* b2 = b1 + ldb;
+      const T* b3 = b2 + ldb;
+      const V x0 = O::Broadcast(x + p);
+      const V x1 = O::Broadcast(x + p + 1);
+      const V x2 = O::Broadcast(x + p + 2);
+      const V x3 = O::Broadcast(x + p + 3);
+      int64_t j = 0;
+      for (; j + W <= cols; j += W) {
+        V acc = O::Load(y + j);
+        acc = O::Fma(x0, O::Load(b0 + j), acc);
+        acc = O::Fma(x1, O::Load(b1 + j), acc);
+        acc = O::Fma(x2, O::Load(b2 + j), acc);
+        acc = O::Fma(x3, O::Load(b3 + j), acc);
+        O::Store(y + j, acc);
+      }
+      for (; j < cols; ++j) {
+        y[j] = y[j] + x[p] * b0[j] + x[p + 1] * b1[j] + x[p + 2] * b2[j] + x[p + 3] * b3[j];
+      }
+    }
+    for (; p < k; ++p) {
+      const T* b0 = b + p * ldb;
+      const V x0 = O::Broadcast(x + p);
+      int64_t j = 0;
+      for (; j + W <= cols; j += W) O::Store(y + j, O::Fma(x0, O::Load(b0 + j), O::Load(y + j)));
+      for (; j < cols; ++j) y[j] += x[p] * b0[j];
+    }
+  }
+
+  template <int NACC>
+  static double FmaLoop(int64_t iters) {
+    const T one_less = T(1) - T(1) / T(1 << 20);
+    const T small = T(1) / T(1 << 20);
+    const V mul = O::Broadcast(&one_less);
+    const V add = O::Broadcast(&small);
+    // Distinct, opaque starting values keep the compiler from merging identical chains.
+    volatile T seed = small;
+    V acc[NACC];
+#pragma GCC unroll 32
+    for (int j = 0; j < NACC; ++j) {
+      const T start = seed * T(j + 1);
+      acc[j] = O::Broadcast(&start);
+    }
+    for (int64_t it = 0; it < iters; ++it) {
+#pragma GCC unroll 32
+      for (int j = 0; j < NACC; ++j) acc[j] = O::Fma(acc[j], mul, add);
+    }
+    V total = acc[0];
+#pragma GCC unroll 32
+    for (int j = 1; j < NACC; ++j) total = O::Add(total, acc[j]);
+    volatile T sink = O::ReduceAdd(total);
+    (void)sink;
+    return static_cast<double>(iters) * NACC * W * 2;
+  }
+
+  /** The table for this tile with the given blocking (mc and nc in tiles) and FMA loop width. */
+  template <int NACC>
+  static constexpr KernelSet<T> Table(const char* name, int kc, int mc_tiles, int nc_tiles) {
+    return KernelSet<T>{name,   MR,     NR,      kc,     mc_tiles * MR,    nc_tiles * NR,
+                        &PackA, &PackB, &Macro, &GemvN, &GemvT, &FmaLoop<NACC>};
+  }
+};
+
+}  // namespace nnbench::kernel::NNBENCH_KERNEL_NS

@@ -1,0 +1,54 @@
+// The table of compiled routines one ISA provides for one element type. Each ISA translation unit
+// fills a table; the driver (compiled without ISA flags) only calls through it, so no instruction
+// beyond the baseline runs unless the CPU was checked for it.
+#pragma once
+
+#include <cstdint>
+
+namespace nnbench::kernel {
+
+template <typename T>
+struct KernelSet {
+  const char* name;  // e.g. "14x32 avx512"
+  int mr;            // register tile rows
+  int nr;            // register tile columns
+  int kc;            // packed depth
+  int mc;            // packed rows of A (a multiple of mr)
+  int nc;            // packed columns of B (a multiple of nr)
+
+  /** Packs `rows` rows x `kc` columns of A into mr-row micro-panels, zero-padding the last. */
+  void (*pack_a)(int64_t rows, int64_t kc, const T* a, int64_t lda, T* dst);
+
+  /** Packs `kc` rows x `cols` columns of B into nr-column micro-panels, zero-padding the last. */
+  void (*pack_b)(int64_t kc, int64_t cols, const T* b, int64_t ldb, T* dst);
+
+  /**
+   * C[rows x cols] (+)= packed A * packed B over depth kc. With `accumulate` false C is overwritten
+   * without being read.
+   */
+  void (*macro)(int64_t rows, int64_t cols, int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc,
+                bool accumulate);
+
+  /** y[i] = sum_p A[i][p] * x[p] for i < rows (A row-major, x and y contiguous). */
+  void (*gemv_n)(int64_t rows, int64_t k, const T* a, int64_t lda, const T* x, T* y);
+
+  /** y[j] = sum_p x[p] * B[p][j] for j < cols (B row-major, x and y contiguous). */
+  void (*gemv_t)(int64_t k, int64_t cols, const T* x, const T* b, int64_t ldb, T* y);
+
+  /** Runs `iters` rounds of independent FMAs; returns the flops done. */
+  double (*fma_loop)(int64_t iters);
+};
+
+// Tables per ISA; nullptr when this build has no such kernel (for example on non-x86 targets).
+const KernelSet<float>* SgemmKernelsPortable();
+const KernelSet<double>* DgemmKernelsPortable();
+const KernelSet<float>* SgemmKernelsAvx2();
+const KernelSet<double>* DgemmKernelsAvx2();
+const KernelSet<float>* SgemmKernelsAvx512();
+const KernelSet<double>* DgemmKernelsAvx512();
+
+/** True when the CPU and OS can run AVX2 + FMA / AVX-512 F, BW, DQ, VL code. */
+bool CpuHasAvx2Fma();
+bool CpuHasAvx512();
+
+}  // namespace nnbench::kernel

@@ -1,0 +1,45 @@
+// float32 kernels for AVX-512: a 14 x 32 register tile (28 zmm accumulators, two B vectors and
+// one broadcast A value fill the 32 zmm registers). Compiled with -mavx512f/bw/dq/vl -mfma.
+#include "kernel_set.h"
+
+#if defined(__AVX512F__) && defined(__FMA__)
+#include <immintrin.h>
+
+#define NNBENCH_KERNEL_NS avx512_f32
+namespace nnbench::kernel::avx512_f32 {
+struct Ops {
+  using T = float;
+  using V = __m512;
+  static constexpr int W = 16;
+  static V Zero() { return _mm512_setzero_ps(); }
+  static V Load(const T* p) { return _mm512_loadu_ps(p); }
+  static void Store(T* p, V v) { _mm512_storeu_ps(p, v); }
+  static V Broadcast(const T* p) { return _mm512_set1_ps(*p); }
+  static V Fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V Add(V a, V b) { return _mm512_add_ps(a, b); }
+  static T ReduceAdd(V v) {
+    // Through memory: GCC 12 warns falsely on the 512-to-256-bit cast intrinsics.
+    alignas(64) T lanes[W];
+    _mm512_store_ps(lanes, v);
+    __m256 h = _mm256_add_ps(_mm256_load_ps(lanes), _mm256_load_ps(lanes + 8));
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+};
+}  // namespace nnbench::kernel::avx512_f32
+#include "gemm_impl.h"
+
+namespace nnbench::kernel {
+namespace {
+constexpr KernelSet<float> kSet =
+    avx512_f32::Kernels<avx512_f32::Ops, 14, 2>::Table<24>("14x32 avx512", 256, 24, 128);
+}  // namespace
+const KernelSet<float>* SgemmKernelsAvx512() { return &kSet; }
+}  // namespace nnbench::kernel
+#else
+namespace nnbench::kernel {
+const KernelSet<float>* SgemmKernelsAvx512() { return nullptr; }
+}  // namespace nnbench::kernel
+#endif

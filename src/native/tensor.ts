@@ -178,9 +178,10 @@ export class Tensor<D extends DType = DType> implements Disposable {
 
   /** A copy in new native memory. */
   clone(): Tensor<D> {
-    const copy = new Tensor(CONSTRUCT, newStorage(this.byteLength, false), this.shape, this.dtype);
-    addon.copyBytes(storageOf(this), storageOf(copy));
-    return copy;
+    const source = storageOf(this);
+    const copy = newStorage(this.byteLength, false);
+    addon.copyBytes(source, copy);
+    return new Tensor(CONSTRUCT, copy, this.shape, this.dtype);
   }
 
   /** A copy under another shape with as many elements. */
@@ -189,8 +190,9 @@ export class Tensor<D extends DType = DType> implements Disposable {
     if (size !== this.size) {
       throw new ShapeError(`cannot reshape ${formatShape(this.shape)} (${this.size} elements) to ${formatShape(shape)}`);
     }
+    const source = storageOf(this);
     const storage = newStorage(this.byteLength, false);
-    addon.copyBytes(storageOf(this), storage);
+    addon.copyBytes(source, storage);
     return new Tensor(CONSTRUCT, storage, shape, this.dtype);
   }
 

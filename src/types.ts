@@ -66,3 +66,130 @@ export interface BenchmarkResult {
   /** Present and true when the run was interrupted and holds only the benchmarks that finished. */
   partial?: boolean;
 }
+
+/** Named parameter values as a benchmark or hook receives them. */
+export type Params = Readonly<Record<string, unknown>>;
+
+/** Where a benchmark stands in its family when it runs; handed to `setUp` and `tearDown`. */
+export interface State {
+  /** The benchmark's name, e.g. `accuracy_model=m1`. */
+  readonly name: string;
+  /** The family's name; a plain benchmark is a family of one and carries its own name. */
+  readonly family: string;
+  /** Members in the family, or -1 while unknown (a family fed by a one-shot iterator). */
+  readonly familySize: number;
+  /** This benchmark's position in its family, from 0. */
+  readonly familyIndex: number;
+}
+
+/** A `setUp` or `tearDown` hook. It receives the benchmark's parameters with memos already resolved. */
+export type Hook = (state: State, params: Params) => void | Promise<void>;
+
+/** Options shared by `benchmark()`, `parametrize()` and `product()`. */
+export interface CommonOptions {
+  /** Runs before the benchmark (after its memos are loaded). */
+  setUp?: Hook;
+  /** Runs after the benchmark, also when it failed. */
+  tearDown?: Hook;
+  /** Labels for selecting benchmarks with `collect(path, { tags })` or `run(..., { tags })`. */
+  tags?: readonly string[];
+  /** Free text carried into the result record. */
+  description?: string;
+  /** Parameter names, for a function that does not destructure its first parameter. */
+  params?: readonly string[];
+  /** Timed calls per benchmark (default 1). With more than one, `time_ns` is the median. */
+  repeat?: number;
+  /** Untimed calls before the timed ones (default 0). */
+  warmup?: number;
+  /** Milliseconds after which an asynchronous benchmark is abandoned and recorded as a timeout. */
+  timeout?: number;
+}
+
+/** Options of `benchmark()`. */
+export interface BenchmarkOptions extends CommonOptions {
+  /** The benchmark's name; defaults to the function's name. */
+  name?: string;
+}
+
+/**
+ * Options of `parametrize()` and `product()`. `name` is a template such as `"accuracy_{model}"`, a plain
+ * prefix that replaces the function name in `fn_k1=v1_k2=v2`, or a function of the member's parameters.
+ */
+export interface FamilyOptions<P = Params> extends CommonOptions {
+  name?: string | ((params: P) => string);
+}
+
+/** The function a benchmark times: it takes one object of named parameters. */
+export type BenchmarkFunction = (params: Record<string, unknown>) => unknown;
+
+/** Where a collected benchmark was defined. */
+export interface BenchmarkOrigin {
+  /** The absolute path of the file that exported it. */
+  file: string;
+  /** The directory or file `collect()` was given; fixture lookup stops there. */
+  root: string;
+}
+
+/** The parameter names a benchmark function takes (read from its destructuring pattern). */
+export interface ParamInterface {
+  /** Every parameter name, in declaration order. */
+  readonly names: readonly string[];
+  /** The names without a default value: a run must supply them. */
+  readonly required: readonly string[];
+  /** Defaults that are plain literals (numbers, strings, booleans, null), recorded in results. */
+  readonly defaults: Readonly<Record<string, JsonValue>>;
+  /** True when the pattern has a `...rest` element, so the function accepts any further name. */
+  readonly rest: boolean;
+}
+
+/** One benchmark: a function, the parameters bound to it, and how to run it. */
+export interface Benchmark {
+  readonly kind: "benchmark";
+  readonly name: string;
+  /** The benchmark function's own name. */
+  readonly functionName: string;
+  readonly fn: BenchmarkFunction;
+  readonly description: string;
+  readonly tags: readonly string[];
+  /** What the function takes. */
+  readonly interface: ParamInterface;
+  /** Parameters fixed by the definition (a family member's values); memos are still unresolved. */
+  readonly bound: Params;
+  readonly setUp: Hook | undefined;
+  readonly tearDown: Hook | undefined;
+  readonly repeat: number | undefined;
+  readonly warmup: number | undefined;
+  readonly timeout: number | undefined;
+  /** The family this benchmark belongs to (itself alone, for a plain benchmark). */
+  readonly family: string;
+  readonly familySize: number;
+  readonly familyIndex: number;
+  /** Set by `collect()`. */
+  origin: BenchmarkOrigin | undefined;
+}
+
+/**
+ * A family of benchmarks over one function, produced lazily: iterating it yields one member at a time,
+ * so parameter sets from a generator are never all alive at once.
+ */
+export interface BenchmarkFamily extends Iterable<Benchmark> {
+  readonly kind: "family";
+  /** The family's name (the function's name unless `name` is a plain prefix). */
+  readonly name: string;
+  readonly functionName: string;
+  readonly fn: BenchmarkFunction;
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly interface: ParamInterface;
+  /** Number of members, or -1 when the family is fed by a one-shot iterator (a generator). */
+  readonly size: number;
+  /** Parameter names every member binds, when known without producing members. */
+  readonly keys: readonly string[] | undefined;
+  /**
+   * The members' bound parameters when they are known without running a generator (an array or a
+   * product); undefined for a one-shot iterator. Used to plan memo eviction.
+   */
+  readonly paramSets: readonly Params[] | undefined;
+  /** Set by `collect()`. */
+  origin: BenchmarkOrigin | undefined;
+}

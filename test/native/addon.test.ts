@@ -1,0 +1,42 @@
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+
+import { describe, expect, it } from "vitest";
+
+import { addon, addonCandidates, ADDON_PATH_ENV } from "../../src/native/addon.js";
+
+describe("addon loader", () => {
+  it("loads the built addon", () => {
+    expect(typeof addon.nativeMemory).toBe("function");
+    expect(addonCandidates().some((p) => p.endsWith("nnbench.node"))).toBe(true);
+  });
+
+  it("says which paths it tried and how to fix it when the addon is missing", () => {
+    const tsx = createRequire(import.meta.url).resolve("tsx");
+    const url = new URL("../../src/native/addon.ts", import.meta.url).href;
+    let message = "";
+    try {
+      execFileSync(process.execPath, ["--import", tsx, "-e", `await import(${JSON.stringify(url)})`], {
+        env: { ...process.env, [ADDON_PATH_ENV]: "/nonexistent/nnbench.node" },
+        encoding: "utf8",
+        stdio: "pipe",
+      });
+    } catch (error) {
+      message = String((error as { stderr?: string }).stderr);
+    }
+    expect(message).toContain("AddonLoadError");
+    expect(message).toContain("/nonexistent/nnbench.node (missing)");
+    expect(message).toContain("npm run build:native");
+  });
+
+  it("validates arguments at the native boundary", () => {
+    expect(() => new addon.Storage(-1, false)).toThrow(TypeError);
+    expect(() => new addon.Storage(1.5, false)).toThrow(TypeError);
+    expect(() => addon.sum({} as never, 1)).toThrow(/tensor storage/);
+    const s = new addon.Storage(16, true);
+    expect(() => addon.readInto(0, 0, s, 8, 16)).toThrow(RangeError);
+    expect(() => addon.byteSwap(s, 3)).toThrow(/itemSize/);
+    s.dispose();
+    expect(() => addon.sum(s, 1)).toThrow(/disposed/);
+  });
+});

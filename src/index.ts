@@ -12,3 +12,5 @@ export { FixtureError, CONF_FILES } from "./fixtures.js";
 export { ParameterSyntaxError } from "./params.js";
 export { toJsonValue, type Jsonifier } from "./jsonify.js";
 export { summarize, percentile } from "./stats.js";
+export * from "./reporter/index.js";
+export * from "./compare.js";

@@ -1,0 +1,208 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  AbsDiffLessEqual,
+  compare,
+  ComparisonError,
+  GreaterEqual,
+  LessEqual,
+  loadComparisonFile,
+  parseThreshold,
+  renderComparison,
+} from "../src/compare.js";
+import { readResults } from "../src/reporter/index.js";
+import type { BenchmarkRecord, BenchmarkResult } from "../src/types.js";
+
+const PY = "/work/shared/fixtures/nnbench-py";
+
+function rec(name: string, fields: Partial<BenchmarkRecord> = {}): BenchmarkRecord {
+  return { name, function: name, description: "", error_occurred: false, error_message: "", parameters: {}, time_ns: 1000, ...fields };
+}
+
+function result(run: string, benchmarks: BenchmarkRecord[], context: BenchmarkResult["context"] = {}): BenchmarkResult {
+  return { run, context, benchmarks, timestamp: 0 };
+}
+
+function tmp(): string {
+  return mkdtempSync(path.join(tmpdir(), "nnbench-compare-"));
+}
+
+describe("comparators", () => {
+  it("compare the later value x with the baseline y", () => {
+    expect(new GreaterEqual().compare(0.9, 0.8)).toBe(true);
+    expect(new GreaterEqual().compare(0.7, 0.8)).toBe(false);
+    expect(new LessEqual().compare(0.7, 0.8)).toBe(true);
+    expect(new AbsDiffLessEqual({ thresh: 0.1 }).compare(0.75, 0.8)).toBe(true);
+    expect(new AbsDiffLessEqual(0.01).compare(0.75, 0.8)).toBe(false);
+    // Missing or non-numeric values never compare favourably.
+    expect(new GreaterEqual().compare(undefined, 1)).toBe(false);
+    expect(new LessEqual().compare("a", "b")).toBe(false);
+    expect(() => new AbsDiffLessEqual({})).toThrow(ComparisonError);
+  });
+});
+
+describe("parseThreshold", () => {
+  it("reads metric, direction, amount and unit", () => {
+    expect(parseThreshold("time:+5%")).toMatchObject({ metric: "time_ns", direction: "increase", limit: 0.05, relative: true });
+    expect(parseThreshold("memory.native_peak_bytes:+10MiB")).toMatchObject({ metric: "memory.native_peak_bytes", limit: 10 * 1024 ** 2, relative: false });
+    expect(parseThreshold("stats.p99:+2ms")).toMatchObject({ metric: "stats.p99", limit: 2e6 });
+    expect(parseThreshold("value:-1.5%")).toMatchObject({ metric: "value", direction: "decrease", limit: 0.015 });
+    expect(parseThreshold("time:+250us").limit).toBe(250_000);
+  });
+  it("rejects malformed thresholds and units that do not fit the metric", () => {
+    for (const bad of ["time", "time:5%", "time:+", "time:+5 parsecs", ":+5%", "memory.native_peak_bytes:+5ms", "time:+3MiB"]) {
+      expect(() => parseThreshold(bad), bad).toThrow(ComparisonError);
+    }
+  });
+});
+
+describe("compare", () => {
+  it("compares Python nnbench's runs: a benchmark failing in both is not a regression", async () => {
+    const [a] = await readResults(`${PY}/run-a.json`);
+    const [b] = await readResults(`${PY}/run-b.ndjson`);
+    const c = compare([a!, b!], { comparators: { product: new GreaterEqual(), matmul_sum: new AbsDiffLessEqual(1e-6) } });
+    expect(c.success).toBe(true);
+    expect(c.rows.map((r) => [r.benchmark, r.status])).toEqual([
+      ["product", "pass"],
+      ["power", "pass"],
+      ["matmul_sum_n=16", "pass"],
+      ["matmul_sum_n=64", "pass"],
+      ["matmul_sum_n=128", "pass"],
+      ["fails", "error"],
+    ]);
+    // The family-wide comparator applied to each member.
+    expect(c.rows[2]!.checks[0]!.check).toBe("value |x − y| ≤ 0.000001");
+  });
+
+  it("fails when a value regresses or a benchmark starts failing", () => {
+    const base = result("base", [rec("accuracy", { value: 0.9 }), rec("loss", { value: 0.2 }), rec("infer", { value: 1 }), rec("gone")]);
+    const next = result("next", [
+      rec("accuracy", { value: 0.85 }),
+      rec("loss", { value: 0.1 }),
+      rec("infer", { error_occurred: true, error_message: "out of memory", error_kind: "oom" }),
+      rec("added"),
+    ]);
+    const c = compare([base, next], { comparators: { accuracy: new GreaterEqual(), loss: new LessEqual(), gone: new GreaterEqual() } });
+    expect(c.success).toBe(false);
+    const status = Object.fromEntries(c.rows.map((r) => [r.benchmark, [r.status, r.failed]]));
+    expect(status).toEqual({
+      accuracy: ["fail", true],
+      loss: ["pass", false],
+      infer: ["fail", true],
+      gone: ["missing", true],
+      added: ["new", false],
+    });
+    const text = renderComparison(c);
+    expect(text).toMatch(/Status/);
+    expect(text).toMatch(/accuracy.*✗ FAIL/);
+    expect(text).toMatch(/now fails: out of memory/);
+    expect(text).toMatch(/3 of 5 comparisons regressed/);
+  });
+
+  it("compares every later run with the first", () => {
+    const runs = [0.9, 0.95, 0.8].map((v, i) => result(`r${i}`, [rec("acc", { value: v })]));
+    const c = compare(runs, { comparators: { acc: new GreaterEqual() } });
+    expect(c.rows.map((r) => [r.run, r.status])).toEqual([
+      ["r1", "pass"],
+      ["r2", "fail"],
+    ]);
+  });
+
+  it("applies memory and time thresholds", () => {
+    const mem = (peak: number) => ({ native_peak_bytes: peak, native_delta_bytes: 0, heap_used_delta_bytes: 0 });
+    const base = result("base", [rec("a", { time_ns: 1000, memory: mem(100 << 20) }), rec("b", { time_ns: 1000, memory: mem(100 << 20) })]);
+    const next = result("next", [rec("a", { time_ns: 1040, memory: mem(115 << 20) }), rec("b", { time_ns: 1100, memory: mem(105 << 20) })]);
+    const c = compare([base, next], { thresholds: [parseThreshold("time:+5%"), parseThreshold("memory.native_peak_bytes:+10MiB")] });
+    const a = c.rows.find((r) => r.benchmark === "a")!;
+    const b = c.rows.find((r) => r.benchmark === "b")!;
+    expect(a.checks.map((x) => x.status)).toEqual(["pass", "fail"]);
+    expect(a.checks[1]!.detail).toBe("memory.native_peak_bytes 100 MiB → 115 MiB (+15.0%)");
+    expect(b.checks.map((x) => x.status)).toEqual(["fail", "pass"]);
+    expect(c.success).toBe(false);
+  });
+
+  it("counts a slowdown only when the samples make it significant", () => {
+    // Overlapping noisy samples whose medians differ by 9%: noise (p = 0.164, as SciPy computes it).
+    const noisyBase = [100, 130, 95, 120, 105, 140, 98, 125];
+    const noisyNext = [103, 142, 99, 131, 115, 150, 104, 134];
+    // Clearly separated samples, 10% slower: a regression.
+    const slowBase = [100, 101, 99, 100, 102, 98, 100, 101];
+    const slowNext = [110, 111, 109, 110, 112, 108, 111, 110];
+    const withSamples = (name: string, s: number[]) => {
+      const sorted = [...s].sort((x, y) => x - y);
+      return rec(name, { samples_ns: s, time_ns: (sorted[3]! + sorted[4]!) / 2 });
+    };
+    const base = result("base", [withSamples("noisy", noisyBase), withSamples("slow", slowBase)]);
+    const next = result("next", [withSamples("noisy", noisyNext), withSamples("slow", slowNext)]);
+    const c = compare([base, next], { thresholds: [parseThreshold("time:+5%")] });
+    const noisy = c.rows[0]!.checks[0]!;
+    const slow = c.rows[1]!.checks[0]!;
+    expect(noisy.status).toBe("noise");
+    expect(noisy.p).toBeCloseTo(0.16410256410256407, 12);
+    expect(slow.status).toBe("fail");
+    expect(slow.p).toBeLessThan(0.001);
+    expect(c.rows.map((r) => r.status)).toEqual(["pass", "fail"]);
+    expect(renderComparison(c)).toMatch(/noisy.*pass \(noise\).*not significant/);
+  });
+
+  it("warns when the runs' environments differ, not when the clock speed does", () => {
+    const ctx = (model: string, node: string, mhz: number) => ({ cpu: { model, frequency: mhz }, node: { version: node }, host: model });
+    const c = compare([result("a", [rec("x")], ctx("Xeon", "20.1.0", 2000)), result("b", [rec("x")], ctx("EPYC", "22.0.0", 3000))]);
+    expect(c.warnings).toEqual([
+      'runs "a" and "b" differ in context cpu.model: "Xeon" vs "EPYC"',
+      'runs "a" and "b" differ in context node.version: "20.1.0" vs "22.0.0"',
+    ]);
+    const same = compare([result("a", [rec("x")], ctx("Xeon", "20", 2000)), result("b", [rec("x")], ctx("Xeon", "20", 3000))]);
+    expect(same.warnings).toEqual([]);
+  });
+
+  it("needs two results", () => {
+    expect(() => compare([result("a", [])])).toThrow(/at least two results/);
+  });
+});
+
+describe("comparison files", () => {
+  it("load built-in and user comparators", async () => {
+    const dir = tmp();
+    writeFileSync(
+      path.join(dir, "within.mjs"),
+      `export class WithinPercent {
+        constructor({ percent }) { this.percent = percent; }
+        compare(x, y) { return Math.abs(x - y) <= Math.abs(y) * this.percent / 100; }
+        toString() { return "within " + this.percent + "%"; }
+      }`,
+    );
+    const file = path.join(dir, "cmp.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        accuracy: { class: "GreaterEqual", kwargs: {} },
+        latency: { class: "AbsDiffLessEqual", kwargs: { thresh: 0.5 } },
+        throughput: { class: "./within.mjs:WithinPercent", kwargs: { percent: 10 } },
+      }),
+    );
+    const cmp = await loadComparisonFile(file);
+    expect(Object.keys(cmp)).toEqual(["accuracy", "latency", "throughput"]);
+    expect(cmp.throughput!.compare(105, 100)).toBe(true);
+    expect(cmp.throughput!.compare(120, 100)).toBe(false);
+    expect(String(cmp.latency)).toBe("|x − y| ≤ 0.5");
+  });
+
+  it("report bad files clearly", async () => {
+    const dir = tmp();
+    const cases: [string, string, RegExp][] = [
+      ["a.json", "{", /not valid JSON/],
+      ["b.json", "[]", /must hold an object/],
+      ["c.json", JSON.stringify({ x: { class: "Bigger" } }), /unknown comparator class "Bigger"; built in: GreaterEqual, LessEqual, AbsDiffLessEqual/],
+      ["d.json", JSON.stringify({ x: { class: "./nope.mjs:X" } }), /cannot import \.\/nope\.mjs/],
+      ["e.json", JSON.stringify({ x: { class: "AbsDiffLessEqual", kwargs: { thresh: "big" } } }), /AbsDiffLessEqual needs a threshold/],
+    ];
+    for (const [name, content, message] of cases) {
+      writeFileSync(path.join(dir, name), content);
+      await expect(loadComparisonFile(path.join(dir, name)), name).rejects.toThrow(message);
+    }
+    await expect(loadComparisonFile(path.join(dir, "missing.json"))).rejects.toThrow(ComparisonError);
+  });
+});

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
+#include <thread>
 
 namespace nnbench {
 
@@ -115,7 +117,9 @@ double Sum(const uint8_t* data, size_t count, DType dtype) {
   return 0;
 }
 
-int64_t ReadAt(int fd, uint64_t position, uint8_t* dst, size_t length, std::string* error) {
+namespace {
+
+int64_t ReadSerial(int fd, uint64_t position, uint8_t* dst, size_t length, std::string* error) {
   size_t done = 0;
   while (done < length) {
     // Linux transfers at most about 2 GiB per call; ask for chunks of 1 GiB.
@@ -130,6 +134,49 @@ int64_t ReadAt(int fd, uint64_t position, uint8_t* dst, size_t length, std::stri
     done += static_cast<size_t>(got);
   }
   return static_cast<int64_t>(done);
+}
+
+// Below this, one thread reads; above it, copying out of the page cache is split across cores,
+// since a single core's copy (and page faulting) is slower than memory bandwidth.
+constexpr size_t kParallelReadBytes = size_t{64} << 20;
+constexpr size_t kSliceAlign = size_t{2} << 20;
+
+}  // namespace
+
+int64_t ReadAt(int fd, uint64_t position, uint8_t* dst, size_t length, std::string* error) {
+  const unsigned cores = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+  if (length < kParallelReadBytes || cores == 1) return ReadSerial(fd, position, dst, length, error);
+  const size_t slice = (length / cores + kSliceAlign - 1) / kSliceAlign * kSliceAlign;
+  const size_t count = (length + slice - 1) / slice;
+  std::vector<int64_t> got(count, 0);
+  std::vector<std::string> errors(count);
+  std::vector<std::thread> threads;
+  try {
+    for (size_t i = 1; i < count; ++i) {
+      const size_t begin = i * slice;
+      const size_t size = std::min(slice, length - begin);
+      threads.emplace_back([&, i, begin, size] { got[i] = ReadSerial(fd, position + begin, dst + begin, size, &errors[i]); });
+    }
+  } catch (const std::system_error&) {
+    // No thread could be started: read the rest on this one.
+    for (size_t i = threads.size() + 1; i < count; ++i) {
+      const size_t begin = i * slice;
+      got[i] = ReadSerial(fd, position + begin, dst + begin, std::min(slice, length - begin), &errors[i]);
+    }
+  }
+  got[0] = ReadSerial(fd, position, dst, std::min(slice, length), &errors[0]);
+  for (std::thread& t : threads) t.join();
+  // The bytes read are the prefix up to the first short slice (end of file).
+  int64_t total = 0;
+  for (size_t i = 0; i < count; ++i) {
+    if (got[i] < 0) {
+      *error = errors[i];
+      return -1;
+    }
+    total += got[i];
+    if (static_cast<size_t>(got[i]) < std::min(slice, length - i * slice)) break;
+  }
+  return total;
 }
 
 bool WriteAt(int fd, uint64_t position, const uint8_t* src, size_t length, std::string* error) {

@@ -1,0 +1,1 @@
+throw new Error("hidden folders must not be collected");

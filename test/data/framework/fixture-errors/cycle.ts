@@ -1,0 +1,5 @@
+import { benchmark } from "nnbench";
+
+export const usesCycle = benchmark(function uses_cycle({ ping }: { ping: number }) {
+  return ping;
+});

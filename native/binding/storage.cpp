@@ -1,6 +1,8 @@
 #include "storage.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <atomic>
 #include <unordered_set>
 #include <utility>
@@ -100,7 +102,26 @@ Storage::Storage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Storage>(inf
   uint64_t bytes = 0;
   bool zero = false;
   if (!GetIndex(info, 0, "byteLength", &bytes) || !GetBool(info, 1, "zero", &zero)) return;
-  AlignedBuffer buffer = AlignedBuffer::Allocate(static_cast<size_t>(bytes), zero);
+  AlignedBuffer buffer;
+  if (info.Length() > 2) {
+    // new Storage(byteLength, zero, fd, position): map the file's bytes instead of allocating.
+    uint64_t fd = 0;
+    uint64_t position = 0;
+    if (!GetIndex(info, 2, "fd", &fd) || !GetIndex(info, 3, "position", &position)) return;
+    if (fd > 0x7fffffff) {
+      ThrowArgError(env, "fd", "a file descriptor");
+      return;
+    }
+    buffer = AlignedBuffer::MapFile(static_cast<int>(fd), position, static_cast<size_t>(bytes));
+    if (!buffer) {
+      Napi::Error::New(env, "cannot map " + std::to_string(bytes) + " bytes of the file at offset " +
+                                std::to_string(position) + ": " + std::strerror(errno))
+          .ThrowAsJavaScriptException();
+      return;
+    }
+  } else {
+    buffer = AlignedBuffer::Allocate(static_cast<size_t>(bytes), zero);
+  }
   if (!buffer) {
     Napi::RangeError::New(env, "cannot allocate " + std::to_string(bytes) + " bytes of native memory")
         .ThrowAsJavaScriptException();

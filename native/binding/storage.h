@@ -44,7 +44,10 @@ class Storage : public Napi::ObjectWrap<Storage> {
  public:
   static Napi::Function Init(Napi::Env env);
 
-  /** new Storage(byteLength: number, zero: boolean) */
+  /**
+   * new Storage(byteLength: number, zero: boolean) allocates;
+   * new Storage(byteLength, false, fd, position) maps that range of an open file copy-on-write.
+   */
   explicit Storage(const Napi::CallbackInfo& info);
 
   /**

@@ -1,6 +1,7 @@
 #include "alloc.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +25,7 @@ AlignedBuffer& AlignedBuffer::operator=(AlignedBuffer&& other) noexcept {
     size_ = std::exchange(other.size_, 0);
     reserved_ = std::exchange(other.reserved_, 0);
     mapped_ = std::exchange(other.mapped_, false);
+    map_offset_ = std::exchange(other.map_offset_, 0);
   }
   return *this;
 }
@@ -62,10 +64,28 @@ AlignedBuffer AlignedBuffer::Allocate(size_t bytes, bool zero) noexcept {
   return out;
 }
 
+AlignedBuffer AlignedBuffer::MapFile(int fd, uint64_t position, size_t bytes) noexcept {
+  AlignedBuffer out;
+  if (bytes == 0) return Allocate(0, true);
+  const long page_size = sysconf(_SC_PAGESIZE);
+  const uint64_t page = page_size > 0 ? static_cast<uint64_t>(page_size) : 4096;
+  const uint64_t start = position / page * page;
+  const size_t lead = static_cast<size_t>(position - start);
+  if (bytes > SIZE_MAX - lead) return out;
+  void* raw = mmap(nullptr, lead + bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, static_cast<off_t>(start));
+  if (raw == MAP_FAILED) return out;
+  out.data_ = static_cast<uint8_t*>(raw) + lead;
+  out.size_ = bytes;
+  out.reserved_ = lead + bytes;
+  out.mapped_ = true;
+  out.map_offset_ = lead;
+  return out;
+}
+
 void AlignedBuffer::Reset() noexcept {
   if (data_ == nullptr) return;
   if (mapped_) {
-    munmap(data_, reserved_);
+    munmap(data_ - map_offset_, reserved_);
   } else {
     std::free(data_);
   }
@@ -73,6 +93,7 @@ void AlignedBuffer::Reset() noexcept {
   size_ = 0;
   reserved_ = 0;
   mapped_ = false;
+  map_offset_ = 0;
 }
 
 }  // namespace nnbench

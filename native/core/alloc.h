@@ -29,6 +29,12 @@ class AlignedBuffer {
    */
   static AlignedBuffer Allocate(size_t bytes, bool zero) noexcept;
 
+  /**
+   * Maps `bytes` of the open file `fd` from `position`, private and copy-on-write: pages are read
+   * on first touch and writes never reach the file. Returns an empty buffer when the system refuses.
+   */
+  static AlignedBuffer MapFile(int fd, uint64_t position, size_t bytes) noexcept;
+
   uint8_t* data() const noexcept { return data_; }
   size_t size() const noexcept { return size_; }
   explicit operator bool() const noexcept { return data_ != nullptr; }
@@ -41,6 +47,7 @@ class AlignedBuffer {
   size_t size_ = 0;      // bytes requested
   size_t reserved_ = 0;  // bytes actually reserved (mapped length for mapped buffers)
   bool mapped_ = false;
+  size_t map_offset_ = 0;  // bytes between the start of a file mapping and data_
 };
 
 }  // namespace nnbench

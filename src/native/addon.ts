@@ -32,7 +32,8 @@ export interface NativeMemoryStats {
 
 /** Storage, accounting and byte-moving functions of the addon. */
 export interface CoreBinding {
-  Storage: new (byteLength: number, zero: boolean) => NativeStorage;
+  /** Allocates `byteLength` bytes, or with `fd` maps that many bytes of the file from `position` (copy-on-write). */
+  Storage: new (byteLength: number, zero: boolean, fd?: number, position?: number) => NativeStorage;
   nativeMemory(): NativeMemoryStats;
   resetNativePeak(): void;
   readInto(fd: number, position: number, storage: NativeStorage, offset: number, length: number): number;

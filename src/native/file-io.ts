@@ -13,11 +13,12 @@ import { addon, type NativeStorage } from "./addon.js";
 export type IoRequest =
   | { readonly op: "read"; readonly position: number; readonly length: number }
   | { readonly op: "readInto"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number }
+  | { readonly op: "map"; readonly position: number; readonly length: number }
   | { readonly op: "write"; readonly position: number; readonly bytes: Uint8Array }
   | { readonly op: "writeFrom"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number };
 
-/** What a request returns: bytes read, or a count of bytes moved. */
-export type IoReply = Uint8Array | number | undefined;
+/** What a request returns: bytes read, a count of bytes moved, or mapped storage. */
+export type IoReply = Uint8Array | number | NativeStorage | undefined;
 
 /** A format reader or writer. */
 export type IoSteps<T> = Generator<IoRequest, T, IoReply>;
@@ -30,6 +31,11 @@ export function* readBytes(position: number, length: number): IoSteps<Uint8Array
 /** Reads up to `length` bytes at `position` straight into native storage; returns the count read. */
 export function* readInto(position: number, storage: NativeStorage, offset: number, length: number): IoSteps<number> {
   return (yield { op: "readInto", position, storage, offset, length }) as number;
+}
+
+/** Maps `length` bytes of the file from `position` into new storage, copy-on-write (O(1): pages load on first touch). */
+export function* mapRange(position: number, length: number): IoSteps<NativeStorage> {
+  return (yield { op: "map", position, length }) as NativeStorage;
 }
 
 /** Writes `bytes` at `position`. */
@@ -132,6 +138,9 @@ function serveSync<T>(fd: number, steps: IoSteps<T>): T {
       case "readInto":
         reply = addon.readInto(fd, request.position, request.storage, request.offset, request.length);
         break;
+      case "map":
+        reply = new addon.Storage(request.length, false, fd, request.position);
+        break;
       case "write": {
         let put = 0;
         while (put < request.bytes.length) {
@@ -156,7 +165,8 @@ async function serveAsync<T>(fd: number, steps: IoSteps<T>): Promise<T> {
     const request = next.value;
     switch (request.op) {
       case "read":
-        // Small reads (headers, directories): a blocking call costs less than a trip to the pool.
+      case "map":
+        // Small reads (headers, directories) and mappings: a blocking call costs less than a trip to the pool.
         reply = serveSmallSync(fd, request);
         break;
       case "readInto":

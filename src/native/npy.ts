@@ -8,6 +8,7 @@ import {
   type IoSteps,
   readBytes,
   readFileAsync,
+  mapRange,
   readFileSync,
   readInto,
   writeBytes,
@@ -56,9 +57,23 @@ export function finishTensor(header: NpyHeader, raw: Tensor): Tensor {
   }
 }
 
+/** Options of `loadNpy`. */
+export interface LoadNpyOptions {
+  /**
+   * Map the file's data instead of reading it: loading is O(1) and pages are read on first touch.
+   * The mapping is private (writes to the tensor never reach the file); the file must not be
+   * truncated while the tensor lives. Big-endian or Fortran-ordered data is converted on load.
+   */
+  readonly mmap?: boolean;
+}
+
 /** Reads a whole `.npy` array at `base` (spanning `span` bytes) into a new tensor. */
-export function* readNpy(path: string, base: number, span: number): IoSteps<Tensor> {
+export function* readNpy(path: string, base: number, span: number, options: LoadNpyOptions = {}): IoSteps<Tensor> {
   const header = yield* readNpyHeader(path, base, span);
+  if (options.mmap) {
+    const mapped = wrapStorage(yield* mapRange(base + header.dataOffset, header.dataBytes), header.shape, header.dtype);
+    return finishTensor(header, mapped);
+  }
   const raw = wrapStorage(newStorage(header.dataBytes, false), header.shape, header.dtype);
   try {
     const got = yield* readInto(base + header.dataOffset, storageOf(raw), 0, header.dataBytes);
@@ -88,21 +103,17 @@ export interface NpyInfo {
   readonly version: 1 | 2 | 3;
 }
 
-function* readWhole(path: string, size: number): IoSteps<Tensor> {
-  return yield* readNpy(path, 0, size);
-}
-
 /**
  * Loads a `.npy` file into a new tensor in native memory. Malformed or unsupported files raise
  * `NpyFormatError` (naming the file and the reason) before anything is allocated.
  */
-export function loadNpy(path: string): Promise<Tensor> {
-  return readFileAsync(path, (size) => readWhole(path, size));
+export function loadNpy(path: string, options: LoadNpyOptions = {}): Promise<Tensor> {
+  return readFileAsync(path, (size) => readNpy(path, 0, size, options));
 }
 
 /** `loadNpy`, blocking. */
-export function loadNpySync(path: string): Tensor {
-  return readFileSync(path, (size) => readWhole(path, size));
+export function loadNpySync(path: string, options: LoadNpyOptions = {}): Tensor {
+  return readFileSync(path, (size) => readNpy(path, 0, size, options));
 }
 
 /** Reads only the header of a `.npy` file. */

@@ -28,6 +28,8 @@ import {
 export interface LoadNpzOptions {
   /** Load only these members (names without `.npy`); a missing one is an error. */
   readonly keys?: readonly string[];
+  /** Map stored (uncompressed) members instead of reading them, as `loadNpy`'s `mmap` does. */
+  readonly mmap?: boolean;
 }
 
 /** Options of `saveNpz`. */
@@ -44,7 +46,8 @@ function keyOf(entry: ZipEntry): string {
   return entry.name.endsWith(".npy") ? entry.name.slice(0, -4) : entry.name;
 }
 
-function* readMembers(path: string, size: number, keys: readonly string[] | undefined): IoSteps<Record<string, Tensor>> {
+function* readMembers(path: string, size: number, options: LoadNpzOptions): IoSteps<Record<string, Tensor>> {
+  const keys = options.keys;
   let entries: ZipEntry[];
   try {
     entries = yield* readCentralDirectory(size);
@@ -63,7 +66,7 @@ function* readMembers(path: string, size: number, keys: readonly string[] | unde
   try {
     for (const entry of entries) {
       if (wanted && !wanted.has(keyOf(entry))) continue;
-      out[keyOf(entry)] = yield* readMember(path, size, entry);
+      out[keyOf(entry)] = yield* readMember(path, size, entry, options.mmap ?? false);
     }
     return out;
   } catch (error) {
@@ -72,7 +75,7 @@ function* readMembers(path: string, size: number, keys: readonly string[] | unde
   }
 }
 
-function* readMember(path: string, size: number, entry: ZipEntry): IoSteps<Tensor> {
+function* readMember(path: string, size: number, entry: ZipEntry, mmap: boolean): IoSteps<Tensor> {
   try {
     if (!entry.name.endsWith(".npy")) throw new ZipError(`member '${entry.name}' is not a .npy array`);
     if (entry.name.split(/[\\/]/).includes("..") || entry.name.startsWith("/")) {
@@ -81,7 +84,7 @@ function* readMember(path: string, size: number, entry: ZipEntry): IoSteps<Tenso
     const start = yield* memberDataOffset(entry, size);
     if (entry.method === 0) {
       if (entry.compressedSize !== entry.uncompressedSize) throw new ZipError(`stored member '${entry.name}' has inconsistent sizes`);
-      return yield* readNpy(`${path}[${entry.name}]`, start, entry.compressedSize);
+      return yield* readNpy(`${path}[${entry.name}]`, start, entry.compressedSize, { mmap });
     }
     return yield* inflateMember(path, entry, start);
   } catch (error) {
@@ -168,12 +171,12 @@ function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<T
  * With `keys`, only those members are read. Malformed archives raise `NpyFormatError`.
  */
 export function loadNpz(path: string, options: LoadNpzOptions = {}): Promise<Record<string, Tensor>> {
-  return readFileAsync(path, (size) => readMembers(path, size, options.keys));
+  return readFileAsync(path, (size) => readMembers(path, size, options));
 }
 
 /** `loadNpz`, blocking. */
 export function loadNpzSync(path: string, options: LoadNpzOptions = {}): Record<string, Tensor> {
-  return readFileSync(path, (size) => readMembers(path, size, options.keys));
+  return readFileSync(path, (size) => readMembers(path, size, options));
 }
 
 function* listKeys(path: string, size: number): IoSteps<string[]> {

@@ -58,4 +58,13 @@ describe("loading a large file needs no second full-size buffer", () => {
       expect(cost.rssGrowth).toBeLessThan(BYTES + 24 * MIB);
     });
   }
+
+  it(".npy, memory-mapped: loading touches no data pages", () => {
+    const cost = loadInChild(npy, "mmap");
+    expect(cost.byteLength).toBe(BYTES);
+    expect(cost.nativePeak).toBe(BYTES); // the tensor's bytes are counted as held
+    expect(cost.rssGrowth).toBeLessThan(8 * MIB); // measured before sum() reads the pages
+    expect(cost.sum).toBe(expectedSum);
+    expect(cost.bytesAfterDispose).toBe(0);
+  });
 });

@@ -43,6 +43,43 @@ describe("loadNpy on every valid fixture", () => {
   }
 });
 
+describe("loadNpy with mmap", () => {
+  for (const entry of entries("npy").filter((e) => !e.may_refuse)) {
+    it(`maps ${entry.file} to the same contents`, async () => {
+      for (const tensor of [loadNpySync(fixture(entry.file), { mmap: true }), await loadNpy(fixture(entry.file), { mmap: true })]) {
+        using t = tensor;
+        expect(t.shape).toEqual(entry.shape);
+        expect(sha256(t.data())).toBe(entry.sha256);
+      }
+    });
+  }
+
+  it("keeps writes private to the tensor and frees the mapping on dispose", () => {
+    const path = join(dir, "mapped.npy");
+    {
+      using t = Tensor.fromArray([1, 2, 3, 4], [4], "float64");
+      saveNpySync(path, t);
+    }
+    const before = readFileSync(path);
+    const baseline = nativeMemory();
+    const mapped = loadNpySync(path, { mmap: true });
+    expect(nativeMemory().bytes).toBe(baseline.bytes + 32);
+    mapped.data()[0] = 100;
+    expect(mapped.sum()).toBe(109);
+    const view = mapped.data();
+    mapped.dispose();
+    expect(view.length).toBe(0);
+    expect(nativeMemory()).toMatchObject({ bytes: baseline.bytes, tensors: baseline.tensors });
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it("refuses bad files before mapping anything", () => {
+    for (const entry of entries("bad").filter((e) => e.target === "npy")) {
+      expect(() => loadNpySync(fixture(entry.file), { mmap: true })).toThrow(NpyFormatError);
+    }
+  });
+});
+
 describe("loadNpy refuses every bad .npy fixture", () => {
   for (const entry of entries("bad").filter((e) => e.target === "npy")) {
     it(`${entry.file}: ${entry.reason}`, async () => {

@@ -248,7 +248,11 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
     const int64_t chunks = CeilDiv(p.n, 16);
     const int64_t c0 = Min(p.n, chunks * tid / threads * 16);
     const int64_t c1 = Min(p.n, chunks * (tid + 1) / threads * 16);
-    if (c1 > c0) ks.gemv_t(p.k, c1 - c0, p.a, p.b + c0, p.ldb, p.c + c0);
+    // Column slices small enough that the running sums stay in L1 while B streams by.
+    constexpr int64_t kSlice = 2048;
+    for (int64_t c = c0; c < c1; c += kSlice) {
+      ks.gemv_t(p.k, Min(kSlice, c1 - c), p.a, p.b + c, p.ldb, p.c + c);
+    }
     return;
   }
 

@@ -201,8 +201,8 @@ struct Kernels {
   }
 
   static void GemvT(int64_t k, int64_t cols, const T* x, const T* b, int64_t ldb, T* y) {
-    // y starts as the first row's products (never as zeros plus products, which would turn a
-    // lone -0 product into +0), then takes four rows of B per pass over y (which stays in L1).
+    // y starts as the first row's products, then takes four rows of B per pass over y (a slice
+    // of at most a few KiB per thread, so it stays in L1 while B streams from memory).
     {
       const V xv = O::Broadcast(x);
       int64_t j = 0;

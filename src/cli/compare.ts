@@ -1,0 +1,38 @@
+/** `nnbench compare`: compare results across runs and gate on regressions. */
+import { compare, loadComparisonFile, parseThreshold, renderComparison, type Comparator } from "../compare.js";
+import { shouldColor } from "../reporter/console.js";
+import { readResults } from "../reporter/target.js";
+import type { BenchmarkResult } from "../types.js";
+import type { Logger } from "./log.js";
+import { UsageError } from "./run.js";
+
+/** Options of `nnbench compare` as parsed from the command line. */
+export interface CompareCommandOptions {
+  comparisonFile?: string;
+  fail: string[];
+  includeContext: string[];
+  alpha?: number;
+}
+
+/** Exit codes of `nnbench compare`. */
+export const COMPARE_EXIT = { ok: 0, regressed: 1, usage: 2 } as const;
+
+/** Runs `nnbench compare` and returns its exit code. */
+export async function compareCommand(targets: string[], opts: CompareCommandOptions, log: Logger): Promise<number> {
+  const thresholds = opts.fail.map(parseThreshold);
+  const comparators: Record<string, Comparator> = opts.comparisonFile ? await loadComparisonFile(opts.comparisonFile) : {};
+  const results: BenchmarkResult[] = [];
+  for (const t of targets) {
+    const runs = await readResults(t);
+    if (runs.length === 0) log.warn(`${t} holds no runs`);
+    log.debug(`${t}: ${runs.map((r) => r.run).join(", ")}`);
+    results.push(...runs);
+  }
+  if (results.length < 2) {
+    throw new UsageError(`need at least two runs to compare; ${targets.join(", ")} hold${targets.length === 1 ? "s" : ""} ${results.length}`);
+  }
+  for (const r of results) if (r.partial) log.warn(`run "${r.run}" is partial: it was interrupted and lacks some benchmarks`);
+  const comparison = compare(results, { comparators, thresholds, ...(opts.alpha !== undefined ? { alpha: opts.alpha } : {}) });
+  process.stdout.write(renderComparison(comparison, { color: shouldColor(process.stdout), contextKeys: opts.includeContext }));
+  return comparison.success ? COMPARE_EXIT.ok : COMPARE_EXIT.regressed;
+}

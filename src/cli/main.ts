@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+/**
+ * The `nnbench` command: `nnbench run` collects and runs benchmarks, `nnbench compare` compares
+ * results across runs. Errors print one line to standard error (a stack trace only with
+ * `--log-level debug`) and exit non-zero.
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { ComparisonError } from "../compare.js";
+import { loadConfig, type LoadedConfig } from "../config.js";
+import { COMPARE_EXIT, compareCommand } from "./compare.js";
+import { isLogLevel, LOG_LEVELS, Logger } from "./log.js";
+import { RUN_EXIT, runCommand, UsageError } from "./run.js";
+import { CollectFailure } from "./workers.js";
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+function integer(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`);
+    return n;
+  };
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number > 0");
+  return n;
+}
+
+function probability(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError("expected a number between 0 and 1");
+  return n;
+}
+
+function collectValues(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Builds the command line program; `exit` receives the exit code of the command that ran. */
+export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConfig>, exit: (code: number) => void): Command {
+  const program = new Command("nnbench")
+    .description("Run benchmarks of machine-learning models in Node.js and compare their results.")
+    .version(version(), "--version", "print the version and exit")
+    .addOption(new Option("--log-level <level>", "diagnostics on standard error").choices([...LOG_LEVELS]))
+    .showHelpAfterError("(run nnbench --help for usage)")
+    .exitOverride();
+
+  program
+    .command("run")
+    .description("Collect the benchmarks in a file or directory, run them and report the results.")
+    .argument("[path]", "benchmark file or directory", "benchmarks")
+    .option("-n, --name <name>", "name of the run (default: nnbench-<time>-<random>)")
+    .option("-t, --tag <tag>", "run only benchmarks with this tag (repeatable)", collectValues, [])
+    .option("--context <key=value|provider>", "context to record: key=value, or a provider such as git, cpu, node, system (repeatable)", collectValues, [])
+    .option("-o, --output <target>", "write results to a file (.json .ndjson .csv .yaml .parquet, optionally .gz) or sqlite://path; default: a table on standard output (repeatable)", collectValues, [])
+    .option("-j, --jobs <n>", "run benchmark files in n child processes at once", integer(1))
+    .option("--repeat <n>", "timed calls per benchmark (default 1)", integer(1))
+    .option("--warmup <n>", "untimed calls before timing (default 0)", integer(0))
+    .option("--isolate", "run each benchmark or family in its own child process", false)
+    .option("--timeout <ms>", "kill a benchmark running longer than this (runs benchmarks in child processes)", positiveNumber)
+    .action(async (target: string, opts: Record<string, unknown>) => {
+      const loaded = await loadedConfig();
+      exit(
+        await runCommand(
+          target,
+          {
+            tag: opts.tag as string[],
+            context: opts.context as string[],
+            output: opts.output as string[],
+            isolate: opts.isolate === true,
+            ...(opts.name !== undefined ? { name: opts.name as string } : {}),
+            ...(opts.jobs !== undefined ? { jobs: opts.jobs as number } : {}),
+            ...(opts.repeat !== undefined ? { repeat: opts.repeat as number } : {}),
+            ...(opts.warmup !== undefined ? { warmup: opts.warmup as number } : {}),
+            ...(opts.timeout !== undefined ? { timeout: opts.timeout as number } : {}),
+          },
+          loaded,
+          log,
+        ),
+      );
+    });
+
+  program
+    .command("compare")
+    .description(
+      "Compare results of two or more runs, every run against the first. Exit code 0 when nothing regressed, 1 when something did, 2 on bad input.",
+    )
+    .argument("<results...>", "results files or sqlite:// databases (each may hold several runs)")
+    .option("--comparison-file <file>", 'JSON file of per-benchmark comparators: {"<name>": {"class": "GreaterEqual", "kwargs": {}}}')
+    .option("--fail <spec>", "fail on a change beyond a limit, e.g. time:+5%, memory.native_peak_bytes:+10MiB, value:-1% (repeatable)", collectValues, [])
+    .option("-C, --include-context <key>", "show this context value (dotted path) per run (repeatable)", collectValues, [])
+    .option("--alpha <p>", "significance level of the timing test (default 0.05)", probability)
+    .action(async (targets: string[], opts: Record<string, unknown>) => {
+      await loadedConfig();
+      exit(
+        await compareCommand(
+          targets,
+          {
+            fail: opts.fail as string[],
+            includeContext: opts.includeContext as string[],
+            ...(opts.comparisonFile !== undefined ? { comparisonFile: opts.comparisonFile as string } : {}),
+            ...(opts.alpha !== undefined ? { alpha: opts.alpha as number } : {}),
+          },
+          log,
+        ),
+      );
+    });
+
+  // Apply --log-level before any command runs.
+  program.hook("preAction", (cmd) => {
+    const level = cmd.opts().logLevel as unknown;
+    if (isLogLevel(level)) log.level = level;
+  });
+  return program;
+}
+
+/** Runs the command line with `argv` (without `node` and the script) and resolves with its exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const log = new Logger("warn");
+  let code: number = RUN_EXIT.ok;
+  let configPromise: Promise<LoadedConfig> | undefined;
+  const loadedConfig = (): Promise<LoadedConfig> => {
+    configPromise ??= loadConfig().then((loaded) => {
+      // The command line's --log-level wins over the configuration's.
+      if (loaded.config.logLevel && !argv.some((a) => a === "--log-level" || a.startsWith("--log-level="))) log.level = loaded.config.logLevel;
+      if (loaded.file) log.debug(`configuration from ${loaded.file}`);
+      return loaded;
+    });
+    return configPromise;
+  };
+  const program = buildProgram(log, loadedConfig, (c) => (code = c));
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return RUN_EXIT.usage;
+    }
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed its message (or the help / version) already.
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+      return RUN_EXIT.usage;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    log.level = log.level === "silent" ? "error" : log.level;
+    log.error(e.message);
+    if (log.isDebug) {
+      process.stderr.write(`${e.stack ?? ""}\n`);
+      if (e instanceof CollectFailure && e.childStack) process.stderr.write(`in the child process: ${e.childStack}\n`);
+    }
+    return e instanceof ComparisonError || e instanceof UsageError ? COMPARE_EXIT.usage : RUN_EXIT.usage;
+  }
+}
+
+// Run when executed as a program (not when imported by tests).
+const invoked = process.argv[1] ?? "";
+if (/[\\/]cli[\\/]main\.(?:js|ts)$/.test(invoked) || /[\\/]nnbench$/.test(invoked)) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`nnbench: error: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * The live progress line of `nnbench run` on standard error: which benchmarks are running, how many
+ * are done, and the native memory held. Shown only on a terminal and never when `CI` is set.
+ */
+import { formatBytes, truncate } from "../reporter/format.js";
+
+/** Whether a progress display belongs on `stream`. */
+export function progressEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && (env.CI === undefined || env.CI === "" || env.CI === "false");
+}
+
+/** A single self-rewriting status line. */
+export class Progress {
+  readonly #stream: NodeJS.WriteStream;
+  readonly #enabled: boolean;
+  #total: number | undefined;
+  #done = 0;
+  #failed = 0;
+  #running: string[] = [];
+  #nativeBytes = 0;
+  #last = 0;
+  #shown = false;
+
+  constructor(stream: NodeJS.WriteStream, enabled: boolean, total?: number) {
+    this.#stream = stream;
+    this.#enabled = enabled;
+    this.#total = total;
+  }
+
+  set total(total: number | undefined) {
+    this.#total = total;
+  }
+
+  start(name: string, nativeBytes: number): void {
+    this.#running.push(name);
+    this.#nativeBytes = nativeBytes;
+    this.#draw(true);
+  }
+
+  end(name: string, failed: boolean, nativeBytes: number): void {
+    const i = this.#running.indexOf(name);
+    if (i >= 0) this.#running.splice(i, 1);
+    this.#done++;
+    if (failed) this.#failed++;
+    this.#nativeBytes = nativeBytes;
+    this.#draw(true);
+  }
+
+  memory(nativeBytes: number): void {
+    this.#nativeBytes = nativeBytes;
+    this.#draw(false);
+  }
+
+  #draw(force: boolean): void {
+    if (!this.#enabled) return;
+    const now = Date.now();
+    if (!force && now - this.#last < 100) return;
+    this.#last = now;
+    const count = `[${this.#done}/${this.#total !== undefined && this.#total >= 0 ? this.#total : "?"}]`;
+    const failed = this.#failed > 0 ? ` ${this.#failed} failed ·` : "";
+    const running = this.#running.length > 0 ? ` running ${this.#running.join(", ")} ·` : "";
+    const width = Math.max(20, (this.#stream.columns ?? 80) - 1);
+    const line = truncate(`${count}${failed}${running} native ${formatBytes(this.#nativeBytes)}`, width);
+    this.#stream.write(`\r\u001b[2K${line}`);
+    this.#shown = true;
+  }
+
+  /** Removes the line. */
+  clear(): void {
+    if (this.#enabled && this.#shown) this.#stream.write("\r\u001b[2K");
+    this.#shown = false;
+  }
+}

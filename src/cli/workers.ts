@@ -1,0 +1,279 @@
+/**
+ * Running benchmarks in child processes: `-j N` runs benchmark files in N children at once,
+ * `--isolate` gives each benchmark or family its own child, `--timeout` lets the parent kill a child
+ * whose benchmark runs too long. A child that dies takes only the running benchmark with it: that
+ * benchmark is recorded as an error of kind `crash`, `oom` or `timeout`, and a fresh child goes on
+ * with the rest.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BenchmarkRecord, ErrorKind } from "../types.js";
+import type { Logger } from "./log.js";
+import type { ChildRunOptions, FromChild, ListedItem, ToChild } from "./protocol.js";
+
+/** The child entry beside this module (`child.js` when built, `child.ts` under a TypeScript loader). */
+function childEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  return path.join(path.dirname(here), here.endsWith(".ts") ? "child.ts" : "child.js");
+}
+
+/** What a child's end means for the benchmark it was running. */
+export interface Death {
+  kind: ErrorKind;
+  message: string;
+}
+
+/** Classifies how a child ended: killed for a timeout, out of memory, or crashed. */
+export function classifyDeath(code: number | null, signal: NodeJS.Signals | null, stderrTail: string, timedOutAfter?: number): Death {
+  if (timedOutAfter !== undefined) return { kind: "timeout", message: `timed out after ${timedOutAfter} ms; the child process was killed` };
+  const how = signal ? `signal ${signal}` : `exit code ${code}`;
+  if (/heap out of memory|Reached heap limit|Allocation failed|std::bad_alloc|out of memory/i.test(stderrTail)) {
+    return { kind: "oom", message: `out of memory: the child process died (${how})` };
+  }
+  if (signal === "SIGKILL") return { kind: "oom", message: "the child process was killed (SIGKILL), most likely by the out-of-memory killer" };
+  return { kind: "crash", message: `the child process crashed (${how})` };
+}
+
+/** A share of the work for one child: a file, or one benchmark or family of it. */
+interface Unit {
+  file: string;
+  index?: number;
+  label: string;
+  records: BenchmarkRecord[];
+}
+
+/** Options of {@link WorkerPool}. */
+export interface WorkerPoolOptions {
+  jobs: number;
+  isolate: boolean;
+  /** Per benchmark, in milliseconds. */
+  timeout?: number;
+  options: ChildRunOptions;
+  log: Logger;
+  onStart?: (name: string, nativeBytes: number) => void;
+  onEnd?: (record: BenchmarkRecord, nativeBytes: number) => void;
+  onMemory?: (nativeBytes: number) => void;
+}
+
+interface Attempt {
+  child: ChildProcess;
+  running: string | undefined;
+  started: number;
+  finished: boolean;
+  failed?: { message: string; stack?: string };
+  timedOutAfter?: number;
+  stderrTail: string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function errorRecord(name: string, death: Death): BenchmarkRecord {
+  return {
+    name,
+    function: name,
+    description: "",
+    error_occurred: true,
+    error_message: death.message,
+    error_kind: death.kind,
+    parameters: {},
+    time_ns: 0,
+  };
+}
+
+/** Runs benchmark files in child processes and gathers their records. */
+export class WorkerPool {
+  readonly #opts: WorkerPoolOptions;
+  readonly #attempts = new Set<Attempt>();
+  readonly #units: Unit[] = [];
+  #stopped = false;
+
+  constructor(options: WorkerPoolOptions) {
+    this.#opts = options;
+  }
+
+  #spawn(message: ToChild, onMessage: (m: FromChild, a: Attempt) => void): Attempt {
+    const child = fork(childEntry(), [], {
+      stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"],
+      env: { ...process.env, NNBENCH_CHILD: "1" },
+    });
+    const attempt: Attempt = {
+      child,
+      running: undefined,
+      started: 0,
+      finished: false,
+      stderrTail: "",
+      exit: new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal }))),
+    };
+    // Benchmarks' own output goes to our standard error, so standard output stays the results'.
+    child.stdout?.on("data", (b: Buffer) => process.stderr.write(b));
+    child.stderr?.on("data", (b: Buffer) => {
+      process.stderr.write(b);
+      attempt.stderrTail = (attempt.stderrTail + b.toString("utf8")).slice(-8192);
+    });
+    const reports = child.stdio[4] as NodeJS.ReadableStream | null;
+    let pending = "";
+    reports?.on("data", (b: Buffer) => {
+      pending += b.toString("utf8");
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.trim() === "") continue;
+        try {
+          onMessage(JSON.parse(line) as FromChild, attempt);
+        } catch (err) {
+          this.#opts.log.debug(`unreadable report from a child: ${(err as Error).message}`);
+        }
+      }
+    });
+    const reportsClosed = new Promise<void>((resolve) => {
+      if (!reports) return resolve();
+      reports.on("end", resolve);
+      reports.on("close", resolve);
+      reports.on("error", () => resolve());
+    });
+    // The exit is only final once every report has been read.
+    const exited = attempt.exit;
+    attempt.exit = Promise.all([exited, reportsClosed]).then(([e]) => e);
+    child.on("error", (err) => this.#opts.log.debug(`child process error: ${err.message}`));
+    child.send(message);
+    this.#attempts.add(attempt);
+    void attempt.exit.then(() => this.#attempts.delete(attempt));
+    return attempt;
+  }
+
+  /** Asks a child what `target` holds (files, benchmarks, families). */
+  async list(target: string): Promise<ListedItem[]> {
+    let items: ListedItem[] | undefined;
+    const attempt = this.#spawn({ type: "list", path: target, options: this.#opts.options }, (m, a) => {
+      if (m.type === "listed") items = m.items;
+      else if (m.type === "failed") a.failed = m;
+    });
+    const { code, signal } = await attempt.exit;
+    if (attempt.failed) throw new CollectFailure(attempt.failed.message, attempt.failed.stack);
+    if (!items) throw new CollectFailure(`collecting benchmarks from ${target} failed: ${classifyDeath(code, signal, attempt.stderrTail).message}`);
+    return items;
+  }
+
+  async #runUnit(unit: Unit, root: string): Promise<void> {
+    const { log, timeout } = this.#opts;
+    const skip: string[] = [];
+    for (;;) {
+      if (this.#stopped) return;
+      let timer: NodeJS.Timeout | undefined;
+      const attempt = this.#spawn(
+        { type: "run", file: unit.file, root, ...(unit.index !== undefined ? { index: unit.index } : {}), skip: [...skip], options: this.#opts.options },
+        (m, a) => {
+          switch (m.type) {
+            case "start":
+              a.running = m.name;
+              a.started++;
+              this.#opts.onStart?.(m.name, m.nativeBytes);
+              if (timeout !== undefined) {
+                clearTimeout(timer);
+                timer = setTimeout(() => {
+                  a.timedOutAfter = timeout;
+                  log.debug(`${m.name} exceeded ${timeout} ms; killing its child process`);
+                  a.child.kill("SIGKILL");
+                }, timeout);
+              }
+              break;
+            case "end":
+              clearTimeout(timer);
+              a.running = undefined;
+              unit.records.push(m.record);
+              skip.push(m.record.name);
+              this.#opts.onEnd?.(m.record, m.nativeBytes);
+              break;
+            case "memory":
+              this.#opts.onMemory?.(m.nativeBytes);
+              break;
+            case "done":
+              a.finished = true;
+              break;
+            case "failed":
+              a.failed = m;
+              break;
+            case "listed":
+              break;
+          }
+        },
+      );
+      const { code, signal } = await attempt.exit;
+      clearTimeout(timer);
+      if (this.#stopped || attempt.finished) return;
+      if (attempt.failed) {
+        // The file could not be collected or its benchmarks could not be planned.
+        log.debug(attempt.failed.stack ?? attempt.failed.message);
+        const rec = errorRecord(unit.label, { kind: "error", message: attempt.failed.message });
+        unit.records.push(rec);
+        this.#opts.onEnd?.(rec, 0);
+        return;
+      }
+      const death = classifyDeath(code, signal, attempt.stderrTail, attempt.timedOutAfter);
+      if (attempt.running === undefined) {
+        // Died outside any benchmark (importing, between benchmarks): blame the unit and stop.
+        const rec = errorRecord(unit.label, death);
+        unit.records.push(rec);
+        this.#opts.onEnd?.(rec, 0);
+        return;
+      }
+      log.warn(`${attempt.running}: ${death.message}`);
+      const rec = errorRecord(attempt.running, death);
+      unit.records.push(rec);
+      skip.push(attempt.running);
+      this.#opts.onEnd?.(rec, 0);
+      // Go on with the benchmarks this child did not get to, in a fresh child.
+    }
+  }
+
+  /**
+   * Runs `items` (from {@link list}): one unit per file, or per benchmark/family with `isolate`, at most
+   * `jobs` children at a time. Records come back in collection order.
+   */
+  async run(items: ListedItem[], root: string): Promise<BenchmarkRecord[]> {
+    const cwd = process.cwd();
+    if (this.#opts.isolate) {
+      for (const it of items) this.#units.push({ file: it.file, index: it.index, label: it.name, records: [] });
+    } else {
+      for (const file of [...new Set(items.map((i) => i.file))]) {
+        this.#units.push({ file, label: path.relative(cwd, file) || file, records: [] });
+      }
+    }
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (!this.#stopped && next < this.#units.length) {
+        const unit = this.#units[next++]!;
+        await this.#runUnit(unit, root);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.#opts.jobs, this.#units.length)) }, lane));
+    return this.records();
+  }
+
+  /** Every record reported so far, in collection order. */
+  records(): BenchmarkRecord[] {
+    return this.#units.flatMap((u) => u.records);
+  }
+
+  /** Names of the benchmarks running right now. */
+  running(): string[] {
+    return [...this.#attempts].map((a) => a.running).filter((n): n is string => n !== undefined);
+  }
+
+  /** Kills every child at once; `run()` then resolves with what was reported. */
+  stop(): void {
+    this.#stopped = true;
+    for (const a of this.#attempts) a.child.kill("SIGKILL");
+  }
+}
+
+/** Collecting benchmarks failed in the child; carries the child's stack for `--log-level debug`. */
+export class CollectFailure extends Error {
+  constructor(
+    message: string,
+    readonly childStack?: string,
+  ) {
+    super(message);
+  }
+}

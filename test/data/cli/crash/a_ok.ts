@@ -1,0 +1,5 @@
+import { benchmark } from "nnbench";
+
+export const first = benchmark(function first(): number {
+  return 1;
+});

@@ -201,14 +201,14 @@ export class Tensor<D extends DType = DType> implements Disposable {
     return addon.sum(storageOf(this), dtypeCode(this.dtype));
   }
 
-  /** Matrix product with NumPy's `@` semantics, on the native kernel. */
-  matmul(other: Tensor, options?: MatmulOptions): Tensor {
-    return matmul(this, other, options);
+  /** Matrix product with NumPy's `@` semantics, on the native kernel (float32 or float64 operands of one dtype). */
+  matmul(other: Tensor<D>, options?: MatmulOptions): Tensor<D> {
+    return matmul(this, other, options) as Tensor<D>;
   }
 
   /** `matmul` off the JavaScript thread. The operands stay valid until the promise settles. */
-  matmulAsync(other: Tensor, options?: MatmulOptions): Promise<Tensor> {
-    return matmulAsync(this, other, options);
+  matmulAsync(other: Tensor<D>, options?: MatmulOptions): Promise<Tensor<D>> {
+    return matmulAsync(this, other, options) as Promise<Tensor<D>>;
   }
 
   /** Frees the native memory now. Views become empty; later calls throw `DisposedError`. Idempotent. */

@@ -1,0 +1,76 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { beforeAll, describe, expect, it } from "vitest";
+import { classifyDeath } from "../../src/cli/workers.js";
+import { readResults } from "../../src/reporter/index.js";
+import { DATA, ensureBuilt, nnbench, start } from "./helpers.js";
+
+beforeAll(ensureBuilt, 300_000);
+
+function tmp(): string {
+  return mkdtempSync(path.join(tmpdir(), "nnbench-cli-workers-"));
+}
+
+describe("classifyDeath", () => {
+  it("tells timeouts, out-of-memory deaths and crashes apart", () => {
+    expect(classifyDeath(null, "SIGKILL", "", 500)).toEqual({ kind: "timeout", message: "timed out after 500 ms; the child process was killed" });
+    expect(classifyDeath(134, null, "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory").kind).toBe("oom");
+    expect(classifyDeath(null, "SIGABRT", "terminate called after throwing an instance of 'std::bad_alloc'").kind).toBe("oom");
+    expect(classifyDeath(null, "SIGKILL", "").kind).toBe("oom");
+    expect(classifyDeath(null, "SIGSEGV", "")).toEqual({ kind: "crash", message: "the child process crashed (signal SIGSEGV)" });
+    expect(classifyDeath(3, null, "").message).toBe("the child process crashed (exit code 3)");
+  });
+});
+
+describe("nnbench run in child processes", () => {
+  it("-j 2 records a crashing and a hanging benchmark as errors and keeps every other result", async () => {
+    const out = path.join(tmp(), "crash.json");
+    const r = await nnbench(["run", path.join(DATA, "crash"), "-j", "2", "--timeout", "3000", "-n", "crashy", "-o", out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/segfault: the child process crashed \(signal SIGSEGV\)/);
+    const [res] = await readResults(out);
+    expect(res!.run).toBe("crashy");
+    const by = Object.fromEntries(res!.benchmarks.map((b) => [b.name, b]));
+    // Collection order is kept whichever child finished first.
+    expect(res!.benchmarks.map((b) => b.name)).toEqual(["first", "before_crash", "segfault", "after_crash", "hangs", "after_hang"]);
+    expect(by.first).toMatchObject({ error_occurred: false, value: 1 });
+    expect(by.before_crash).toMatchObject({ error_occurred: false, value: 2 });
+    expect(by.segfault).toMatchObject({ error_occurred: true, error_kind: "crash", error_message: "the child process crashed (signal SIGSEGV)" });
+    expect(by.after_crash).toMatchObject({ error_occurred: false, value: 3 });
+    expect(by.hangs).toMatchObject({ error_occurred: true, error_kind: "timeout", error_message: "timed out after 3000 ms; the child process was killed" });
+    expect(by.after_hang).toMatchObject({ error_occurred: false, value: 4 });
+  }, 180_000);
+
+  it("--isolate gives the same results as running in process, fixtures included", async () => {
+    const dir = tmp();
+    const inProcess = path.join(dir, "in.json");
+    const isolated = path.join(dir, "iso.ndjson");
+    await nnbench(["run", path.join(DATA, "basic"), "-o", inProcess]);
+    const r = await nnbench(["run", path.join(DATA, "basic"), "--isolate", "-o", isolated]);
+    expect(r.code).toBe(1);
+    const [a] = await readResults(inProcess);
+    const [b] = await readResults(isolated);
+    const summary = (x: typeof a) => x!.benchmarks.map((m) => [m.name, m.value, m.error_occurred, m.parameters, m.memory?.native_peak_bytes]);
+    expect(summary(b)).toEqual(summary(a));
+  }, 180_000);
+
+  it("leaves no child running and writes a partial result on SIGINT", async () => {
+    const dir = tmp();
+    const marker = path.join(dir, "started.txt");
+    const out = path.join(dir, "partial.yaml");
+    const { child, done } = start(["run", path.join(DATA, "slow"), "-j", "2", "-o", out], { env: { NNBENCH_TEST_MARKER: marker } });
+    for (let i = 0; i < 1200; i++) {
+      if (existsSync(marker) && readFileSync(marker, "utf8").trim().split("\n").length >= 3) break;
+      await sleep(50);
+    }
+    child.kill("SIGINT");
+    const r = await done;
+    expect(r.code).toBe(130);
+    const [res] = await readResults(out);
+    expect(res!.partial).toBe(true);
+    expect(res!.benchmarks.filter((b) => !b.error_occurred).length).toBeGreaterThanOrEqual(2);
+    expect(res!.benchmarks.at(-1)).toMatchObject({ error_kind: "interrupted" });
+  }, 120_000);
+});

@@ -26,6 +26,11 @@ namespace {
 constexpr double kMinParallelFlops = 1 << 21;
 // Matrix-vector products are bound by memory traffic; split them above this many bytes of matrix.
 constexpr double kMinParallelBytes = 1 << 18;
+#ifndef NNBENCH_DIRECT_PANELS
+#define NNBENCH_DIRECT_PANELS 2
+#endif
+// Products whose B has at most this many column panels read A in place instead of packing it.
+constexpr int64_t kDirectPanels = NNBENCH_DIRECT_PANELS;
 // Batched products below this many flops each are spread over threads one product per task.
 constexpr double kBatchTaskFlops = 1 << 24;
 
@@ -267,6 +272,9 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
   const int64_t r0 = Min(p.m, tiles_m * ti / tm * mr);
   const int64_t r1 = Min(p.m, tiles_m * (ti + 1) / tm * mr);
   T* a_pack = ws.a_pack + tid * ws.a_stride;
+  // With few column panels a packed A block would be used only a few times: packing it (a
+  // transposing copy) costs more than reading A in place, which also streams it only once.
+  const bool direct = CeilDiv(p.n, nr) <= kDirectPanels;
   int iteration = 0;
   for (int64_t jc = 0; jc < p.n; jc += ks.nc) {
     const int64_t nc = Min(ks.nc, p.n - jc);
@@ -290,9 +298,14 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
       if (c1 <= c0) continue;
       for (int64_t ic = r0; ic < r1; ic += ks.mc) {
         const int64_t mc = Min(ks.mc, r1 - ic);
-        ks.pack_a(mc, kc, p.a + ic * p.lda + pc, p.lda, a_pack);
-        ks.macro(mc, c1 - c0, kc, a_pack, b_pack + c0 * kc, p.c + ic * p.ldc + jc + c0, p.ldc,
-                 pc > 0);
+        T* c_block = p.c + ic * p.ldc + jc + c0;
+        if (direct) {
+          ks.macro_direct(mc, c1 - c0, kc, p.a + ic * p.lda + pc, p.lda, b_pack + c0 * kc, c_block,
+                          p.ldc, pc > 0);
+        } else {
+          ks.pack_a(mc, kc, p.a + ic * p.lda + pc, p.lda, a_pack);
+          ks.macro(mc, c1 - c0, kc, a_pack, b_pack + c0 * kc, c_block, p.ldc, pc > 0);
+        }
       }
     }
   }

@@ -78,11 +78,26 @@ struct Kernels {
     }
   }
 
-  /** One MR x NR tile of C from an MR-row panel of A and an NR-column panel of B. */
-  static inline __attribute__((always_inline)) void Tile(int64_t kc, const T* __restrict pa,
-                                                         const T* __restrict pb, T* c, int64_t ldc,
-                                                         bool accumulate, int64_t rows,
+  /**
+   * One MR x NR tile of C from MR rows of A and an NR-column panel of B. With kDirect, A is read
+   * in place (row stride lda; rows past `rows` re-read the last row, and their sums are dropped);
+   * otherwise `a` is a packed MR-row micro-panel.
+   */
+  template <bool kDirect>
+  static inline __attribute__((always_inline)) void Tile(int64_t kc, const T* __restrict a,
+                                                         int64_t lda, const T* __restrict pb, T* c,
+                                                         int64_t ldc, bool accumulate, int64_t rows,
                                                          int64_t cols) {
+    // C is touched only after the depth loop; asking for its lines now hides the miss latency
+    // (large products keep C in memory, not cache).
+    for (int64_t i = 0; i < rows; ++i) {
+      __builtin_prefetch(c + i * ldc, 1, 3);
+      __builtin_prefetch(c + i * ldc + cols - 1, 1, 3);
+    }
+    const T* row[kDirect ? MR : 1];
+    if (kDirect) {
+      for (int i = 0; i < MR; ++i) row[i] = a + MinOf<int64_t>(i, rows - 1) * lda;
+    }
     V acc[MR][NV];
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
@@ -95,11 +110,11 @@ struct Kernels {
       for (int j = 0; j < NV; ++j) bv[j] = O::Load(pb + j * W);
 #pragma GCC unroll 16
       for (int i = 0; i < MR; ++i) {
-        const V av = O::Broadcast(pa + i);
+        const V av = kDirect ? O::Broadcast(row[kDirect ? i : 0] + p) : O::Broadcast(a + i);
 #pragma GCC unroll 8
         for (int j = 0; j < NV; ++j) acc[i][j] = O::Fma(av, bv[j], acc[i][j]);
       }
-      pa += MR;
+      if (!kDirect) a += MR;
       pb += NR;
     }
     if (rows == MR && cols == NR) {
@@ -136,7 +151,19 @@ struct Kernels {
       const int64_t nc = MinOf<int64_t>(NR, cols - j);
       for (int64_t i = 0; i < rows; i += MR) {
         const int64_t mc = MinOf<int64_t>(MR, rows - i);
-        Tile(kc, pa + i * kc, pb + j * kc, c + i * ldc + j, ldc, accumulate, mc, nc);
+        Tile<false>(kc, pa + i * kc, 0, pb + j * kc, c + i * ldc + j, ldc, accumulate, mc, nc);
+      }
+    }
+  }
+
+  /** Macro with A read in place (row-major, stride lda) instead of packed. */
+  static void MacroDirect(int64_t rows, int64_t cols, int64_t kc, const T* a, int64_t lda,
+                          const T* pb, T* c, int64_t ldc, bool accumulate) {
+    for (int64_t i = 0; i < rows; i += MR) {
+      const int64_t mc = MinOf<int64_t>(MR, rows - i);
+      for (int64_t j = 0; j < cols; j += NR) {
+        const int64_t nc = MinOf<int64_t>(NR, cols - j);
+        Tile<true>(kc, a + i * lda, lda, pb + j * kc, c + i * ldc + j, ldc, accumulate, mc, nc);
       }
     }
   }
@@ -270,8 +297,9 @@ struct Kernels {
   /** The table for this tile with the given blocking (mc and nc in tiles) and FMA loop width. */
   template <int NACC>
   static constexpr KernelSet<T> Table(const char* name, int kc, int mc_tiles, int nc_tiles) {
-    return KernelSet<T>{name,   MR,     NR,      kc,     mc_tiles * MR,    nc_tiles * NR,
-                        &PackA, &PackB, &Macro, &GemvN, &GemvT, &FmaLoop<NACC>};
+    return KernelSet<T>{name,   MR,     NR,           kc,     mc_tiles * MR, nc_tiles * NR,
+                        &PackA, &PackB, &Macro,       &MacroDirect,  &GemvN, &GemvT,
+                        &FmaLoop<NACC>};
   }
 };
 

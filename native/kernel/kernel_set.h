@@ -29,6 +29,10 @@ struct KernelSet {
   void (*macro)(int64_t rows, int64_t cols, int64_t kc, const T* pa, const T* pb, T* c, int64_t ldc,
                 bool accumulate);
 
+  /** As macro, but reads A in place (row-major, row stride lda) instead of from a packed block. */
+  void (*macro_direct)(int64_t rows, int64_t cols, int64_t kc, const T* a, int64_t lda,
+                       const T* pb, T* c, int64_t ldc, bool accumulate);
+
   /** y[i] = sum_p A[i][p] * x[p] for i < rows (A row-major, x and y contiguous). */
   void (*gemv_n)(int64_t rows, int64_t k, const T* a, int64_t lda, const T* x, T* y);
 

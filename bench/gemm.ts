@@ -1,0 +1,337 @@
+/**
+ * GEMM throughput: nnbench's native kernel against NumPy (OpenBLAS), onnxruntime-node (when
+ * installed) and pure-JavaScript peers, measured in one run on this machine, with the measured FMA
+ * peak for reference. Every figure is the best of several runs (GFLOP/s, 2*m*n*k flops per
+ * product). Peers that are missing are skipped with a note.
+ *
+ *   npm run bench:gemm [-- --quick] [-- --seconds 1.5]
+ */
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+
+import { Matrix } from "ml-matrix";
+
+import { Tensor, fmaPeak, gemmInfo, matmul, setGemmIsa, setNumThreads } from "../src/index.js";
+
+const { values } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, seconds: { type: "string", default: "1" } },
+});
+const budget = Number(values.seconds); // seconds of repetitions per measurement (at least 3 runs)
+const quick = values.quick;
+
+type DT = "float32" | "float64";
+
+interface Case {
+  label: string;
+  dtype: DT;
+  m: number;
+  n: number;
+  k: number;
+  /** b is a 1-D vector of length k (a matrix-vector product). */
+  vector: boolean;
+  threads: number;
+  /** Also time the pure-JavaScript peers (only where they finish in reasonable time). */
+  js: boolean;
+}
+
+const cases: Case[] = [];
+for (const threads of [1, 2]) {
+  for (const n of quick ? [256, 1024] : [256, 512, 1024, 2048, 4096]) {
+    cases.push({ label: `f32 ${n}^3`, dtype: "float32", m: n, n, k: n, vector: false, threads, js: n <= 512 && threads === 1 });
+  }
+  for (const n of quick ? [1024] : [1024, 2048]) {
+    cases.push({ label: `f64 ${n}^3`, dtype: "float64", m: n, n, k: n, vector: false, threads, js: false });
+  }
+  cases.push({ label: "f32 4096x4096 @ 4096", dtype: "float32", m: 4096, n: 1, k: 4096, vector: true, threads, js: false });
+  cases.push({ label: "f32 4096x4096 @ 4096x64", dtype: "float32", m: 4096, n: 64, k: 4096, vector: false, threads, js: false });
+}
+
+function flops(c: Case): number {
+  return 2 * c.m * c.n * c.k;
+}
+
+/** Best seconds of `run` over at least 3 runs and about `budget` seconds, after one warm-up. */
+async function best(run: () => unknown): Promise<number> {
+  await run();
+  let fastest = Number.POSITIVE_INFINITY;
+  let total = 0;
+  for (let i = 0; i < 3 || (total < budget && i < 200); i++) {
+    const start = process.hrtime.bigint();
+    await run();
+    const s = Number(process.hrtime.bigint() - start) / 1e9;
+    fastest = Math.min(fastest, s);
+    total += s;
+  }
+  return fastest;
+}
+
+function fill(data: Float32Array | Float64Array, seed: number): void {
+  let s = seed >>> 0;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = s / 2 ** 32 - 0.5;
+  }
+}
+
+// ---- nnbench ---------------------------------------------------------------------------------
+
+async function ours(c: Case): Promise<number> {
+  setNumThreads(c.threads);
+  using a = Tensor.empty([c.m, c.k], c.dtype);
+  using b = Tensor.empty(c.vector ? [c.k] : [c.k, c.n], c.dtype);
+  using out = Tensor.empty(c.vector ? [c.m] : [c.m, c.n], c.dtype);
+  fill(a.data(), 1);
+  fill(b.data(), 2);
+  return flops(c) / (await best(() => matmul(a, b, { out }))) / 1e9;
+}
+
+// ---- NumPy in a python3 child ----------------------------------------------------------------
+
+const PYTHON = String.raw`
+import json, sys, time
+import numpy as np
+cases = json.loads(sys.argv[1])
+budget = float(sys.argv[2])
+result = []
+for c in cases:
+    dt = np.float32 if c["dtype"] == "float32" else np.float64
+    rng = np.random.default_rng(0)
+    a = rng.random((c["m"], c["k"]), dtype=dt) - 0.5
+    b = rng.random((c["k"],) if c["vector"] else (c["k"], c["n"]), dtype=dt) - 0.5
+    out = np.empty((c["m"],) if c["vector"] else (c["m"], c["n"]), dtype=dt)
+    np.matmul(a, b, out=out)
+    fastest, total, i = float("inf"), 0.0, 0
+    while i < 3 or (total < budget and i < 200):
+        t0 = time.perf_counter()
+        np.matmul(a, b, out=out)
+        s = time.perf_counter() - t0
+        fastest, total, i = min(fastest, s), total + s, i + 1
+    result.append(2.0 * c["m"] * c["n"] * c["k"] / fastest / 1e9)
+print(json.dumps({"version": np.__version__, "gflops": result}))
+`;
+
+interface NumpyRun {
+  version: string;
+  gflops: number[];
+}
+
+function numpy(threads: number, coretype: string | undefined, list: Case[]): NumpyRun | string {
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  if (coretype) env.OPENBLAS_CORETYPE = coretype;
+  try {
+    const text = execFileSync("python3", ["-c", PYTHON, JSON.stringify(list), String(budget)], { env, encoding: "utf8", maxBuffer: 1 << 20 });
+    return JSON.parse(text) as NumpyRun;
+  } catch (error) {
+    return `NumPy not measured: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`;
+  }
+}
+
+// ---- onnxruntime-node (optional) ---------------------------------------------------------------
+
+interface OrtTensor {
+  dispose?(): void;
+}
+interface OrtModule {
+  Tensor: new (type: string, data: Float32Array | Float64Array, dims: number[]) => OrtTensor;
+  InferenceSession: {
+    create(model: Uint8Array, options: Record<string, unknown>): Promise<{
+      run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+      release(): Promise<void>;
+    }>;
+  };
+}
+
+function loadOrt(): OrtModule | string {
+  try {
+    return createRequire(import.meta.url)("onnxruntime-node") as OrtModule;
+  } catch {
+    return "onnxruntime-node not installed (npm install --no-save --ignore-scripts onnxruntime-node to compare)";
+  }
+}
+
+/** Protocol-buffer bytes of an ONNX model with one MatMul node: C = A @ B. */
+function matmulModel(c: Case): Uint8Array {
+  const bytes: number[] = [];
+  const varint = (out: number[], v: number): void => {
+    while (v > 127) {
+      out.push((v & 127) | 128);
+      v = Math.floor(v / 128);
+    }
+    out.push(v);
+  };
+  const field = (no: number, body: number[] | string | number): number[] => {
+    const out: number[] = [];
+    if (typeof body === "number") {
+      varint(out, (no << 3) | 0);
+      varint(out, body);
+      return out;
+    }
+    const payload = typeof body === "string" ? [...Buffer.from(body, "utf8")] : body;
+    varint(out, (no << 3) | 2);
+    varint(out, payload.length);
+    return out.concat(payload);
+  };
+  const elem = c.dtype === "float32" ? 1 : 11;
+  const valueInfo = (name: string, dims: number[]): number[] =>
+    [
+      ...field(1, name),
+      ...field(2, field(1, [...field(1, elem), ...field(2, dims.flatMap((d) => field(1, field(1, d))))])),
+    ];
+  const node = [...field(1, "A"), ...field(1, "B"), ...field(2, "C"), ...field(3, "mm"), ...field(4, "MatMul")];
+  const graph = [
+    ...field(1, node),
+    ...field(2, "g"),
+    ...field(11, valueInfo("A", [c.m, c.k])),
+    ...field(11, valueInfo("B", c.vector ? [c.k] : [c.k, c.n])),
+    ...field(12, valueInfo("C", c.vector ? [c.m] : [c.m, c.n])),
+  ];
+  bytes.push(...field(1, 8), ...field(7, graph), ...field(8, [...field(1, ""), ...field(2, 13)]));
+  return Uint8Array.from(bytes);
+}
+
+async function onnx(ort: OrtModule, c: Case): Promise<number> {
+  const session = await ort.InferenceSession.create(matmulModel(c), {
+    intraOpNumThreads: c.threads,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+    graphOptimizationLevel: "all",
+  });
+  const make = (n: number): Float32Array | Float64Array => (c.dtype === "float32" ? new Float32Array(n) : new Float64Array(n));
+  const a = make(c.m * c.k);
+  const b = make(c.k * c.n);
+  fill(a, 1);
+  fill(b, 2);
+  const feeds = {
+    A: new ort.Tensor(c.dtype === "float32" ? "float32" : "float64", a, [c.m, c.k]),
+    B: new ort.Tensor(c.dtype === "float32" ? "float32" : "float64", b, c.vector ? [c.k] : [c.k, c.n]),
+  };
+  const seconds = await best(async () => {
+    const out = await session.run(feeds);
+    out.C?.dispose?.();
+  });
+  await session.release();
+  return flops(c) / seconds / 1e9;
+}
+
+// ---- pure JavaScript peers ----------------------------------------------------------------------
+
+function naive(c: Case): number {
+  const a = new Float32Array(c.m * c.k);
+  const b = new Float32Array(c.k * c.n);
+  const out = new Float32Array(c.m * c.n);
+  fill(a, 1);
+  fill(b, 2);
+  const run = (): void => {
+    out.fill(0);
+    for (let i = 0; i < c.m; i++) {
+      for (let p = 0; p < c.k; p++) {
+        const x = a[i * c.k + p] as number;
+        const row = p * c.n;
+        const o = i * c.n;
+        for (let j = 0; j < c.n; j++) out[o + j] = (out[o + j] as number) + x * (b[row + j] as number);
+      }
+    }
+  };
+  run();
+  const start = process.hrtime.bigint();
+  run();
+  return flops(c) / (Number(process.hrtime.bigint() - start) / 1e9) / 1e9;
+}
+
+function mlMatrix(c: Case): number {
+  const rand = (r: number, k: number, seed: number): Matrix => {
+    const d = new Float64Array(r * k);
+    fill(d, seed);
+    return new Matrix(Array.from({ length: r }, (_, i) => Array.from(d.subarray(i * k, (i + 1) * k))));
+  };
+  const a = rand(c.m, c.k, 1);
+  const b = rand(c.k, c.n, 2);
+  a.mmul(b);
+  const start = process.hrtime.bigint();
+  a.mmul(b);
+  return flops(c) / (Number(process.hrtime.bigint() - start) / 1e9) / 1e9;
+}
+
+// ---- the run ------------------------------------------------------------------------------------
+
+const fmt = (v: number | undefined, digits = 1): string => (v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(digits));
+const ratio = (ourValue: number, peer: number | undefined): string => (peer === undefined ? "-" : `${(ourValue / peer).toFixed(2)}x`);
+
+const info = gemmInfo();
+console.log(`nnbench GEMM: ${info.isa} kernel, float32 tile ${info.float32Tile}, float64 tile ${info.float64Tile}, ${info.compiler}`);
+console.log(`CPU: ${cpus()[0]?.model ?? "unknown"} x ${cpus().length}`);
+
+const peak: Record<string, [number, number]> = {};
+for (const isa of info.availableIsas.filter((i) => i !== "portable")) {
+  setGemmIsa(isa);
+  peak[isa] = [Math.max(fmaPeak(0.3, 1), fmaPeak(0.3, 1)), Math.max(fmaPeak(0.3, 2), fmaPeak(0.3, 2))];
+  console.log(`FMA peak (${isa}, float32): ${fmt(peak[isa][0])} GFLOP/s on 1 thread, ${fmt(peak[isa][1])} on 2`);
+}
+setGemmIsa(info.isa);
+const ourPeak = peak[info.isa];
+
+const ortModule = loadOrt();
+if (typeof ortModule === "string") console.log(ortModule);
+
+const oursResults: number[] = [];
+for (const c of cases) oursResults.push(await ours(c));
+
+const ortResults: (number | undefined)[] = [];
+for (const c of cases) ortResults.push(typeof ortModule === "string" ? undefined : await onnx(ortModule, c));
+
+// NumPy: default OpenBLAS core detection and OPENBLAS_CORETYPE=Haswell; the faster counts.
+const npResults: (number | undefined)[] = cases.map(() => undefined);
+const npNotes: string[] = [];
+for (const threads of [1, 2]) {
+  const list = cases.filter((c) => c.threads === threads);
+  for (const coretype of [undefined, "Haswell"]) {
+    const run = numpy(threads, coretype, list);
+    if (typeof run === "string") {
+      npNotes.push(run);
+      continue;
+    }
+    list.forEach((c, i) => {
+      const at = cases.indexOf(c);
+      npResults[at] = Math.max(npResults[at] ?? 0, run.gflops[i] ?? 0);
+    });
+    if (!npNotes.some((n) => n.startsWith("NumPy "))) npNotes.push(`NumPy ${run.version} (OpenBLAS; best of default core detection and OPENBLAS_CORETYPE=Haswell)`);
+  }
+}
+
+const jsResults = cases.map((c) => (c.js ? { naive: naive(c), ml: mlMatrix(c) } : undefined));
+
+const header = ["case", "thr", "nnbench", "% peak", "NumPy", "vs NumPy", "ORT", "vs ORT", "ml-matrix", "naive JS"];
+const rows = cases.map((c, i) => {
+  const v = oursResults[i] as number;
+  const pk = ourPeak ? ourPeak[c.threads === 1 ? 0 : 1] : undefined;
+  const js = jsResults[i];
+  return [
+    c.label,
+    String(c.threads),
+    fmt(v),
+    pk ? `${((100 * v) / pk).toFixed(0)}%` : "-",
+    fmt(npResults[i]),
+    ratio(v, npResults[i]),
+    fmt(ortResults[i]),
+    ratio(v, ortResults[i]),
+    js ? `${fmt(js.ml, 2)} (${ratio(v, js.ml)})` : "-",
+    js ? `${fmt(js.naive, 2)} (${ratio(v, js.naive)})` : "-",
+  ];
+});
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+const line = (cells: string[]): string => `| ${cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join(" | ")} |`;
+console.log("");
+console.log("GFLOP/s (best of runs); ratios are nnbench / peer, above 1.00x means nnbench is faster");
+console.log(line(header));
+console.log(`|${widths.map((w, i) => (i < 2 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`);
+for (const r of rows) console.log(line(r));
+for (const note of npNotes) console.log(note);
+const mv = cases.findIndex((c) => c.vector && c.threads === 1);
+if (mv >= 0) {
+  const bw = (g: number | undefined): string => (g === undefined ? "-" : `${((g / 2) * 4).toFixed(1)} GB/s`);
+  console.log(`Matrix-vector bandwidth (4096x4096 float32 read once): nnbench ${bw(oursResults[mv])} / ${bw(oursResults[mv + cases.length / 2])} (1 / 2 threads), NumPy ${bw(npResults[mv])} / ${bw(npResults[mv + cases.length / 2])}`);
+}

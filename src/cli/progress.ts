@@ -59,7 +59,8 @@ export class Progress {
     const count = `[${this.#done}/${this.#total !== undefined && this.#total >= 0 ? this.#total : "?"}]`;
     const failed = this.#failed > 0 ? ` ${this.#failed} failed ·` : "";
     const running = this.#running.length > 0 ? ` running ${this.#running.join(", ")} ·` : "";
-    const width = Math.max(20, (this.#stream.columns ?? 80) - 1);
+    const columns = this.#stream.columns;
+    const width = Math.max(20, (columns !== undefined && columns > 0 ? columns : 80) - 1);
     const line = truncate(`${count}${failed}${running} native ${formatBytes(this.#nativeBytes)}`, width);
     this.#stream.write(`\r\u001b[2K${line}`);
     this.#shown = true;

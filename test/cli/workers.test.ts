@@ -43,6 +43,22 @@ describe("nnbench run in child processes", () => {
     expect(by.after_hang).toMatchObject({ error_occurred: false, value: 4 });
   }, 180_000);
 
+  it("records an abort as a crash and a heap exhaustion as out of memory", async () => {
+    const out = path.join(tmp(), "die.json");
+    // A small heap for the children makes the heap benchmark die quickly.
+    const r = await nnbench(["run", path.join(DATA, "die"), "-j", "2", "-o", out], { env: { NODE_OPTIONS: "--max-old-space-size=96" } });
+    expect(r.code).toBe(1);
+    const [res] = await readResults(out);
+    expect(res!.benchmarks.map((b) => [b.name, b.error_kind ?? "ok", b.value ?? null])).toEqual([
+      ["aborts", "crash", null],
+      ["after_abort", "ok", 5],
+      ["exhausts_heap", "oom", null],
+      ["after_oom", "ok", 6],
+    ]);
+    expect(res!.benchmarks[0]!.error_message).toBe("the child process crashed (signal SIGABRT)");
+    expect(res!.benchmarks[2]!.error_message).toMatch(/^out of memory: the child process died/);
+  }, 180_000);
+
   it("--isolate gives the same results as running in process, fixtures included", async () => {
     const dir = tmp();
     const inProcess = path.join(dir, "in.json");

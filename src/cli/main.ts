@@ -159,6 +159,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${e.stack ?? ""}\n`);
       if (e instanceof CollectFailure && e.childStack) process.stderr.write(`in the child process: ${e.childStack}\n`);
     }
+    // Bad input of any kind: a missing file, an invalid configuration, comparison file or target.
     return e instanceof ComparisonError || e instanceof UsageError ? COMPARE_EXIT.usage : RUN_EXIT.usage;
   }
 }
@@ -166,6 +167,10 @@ export async function main(argv: string[]): Promise<number> {
 // Run when executed as a program (not when imported by tests).
 const invoked = process.argv[1] ?? "";
 if (/[\\/]cli[\\/]main\.(?:js|ts)$/.test(invoked) || /[\\/]nnbench$/.test(invoked)) {
+  // A reader that stops early (`nnbench compare ... | head`) is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -104,6 +104,20 @@ describe("nnbench run", () => {
     expect(one.stderr).toMatch(/need at least two runs to compare/);
   });
 
+  it("exits 143 with a partial result on SIGTERM", async () => {
+    const dir = tmp();
+    const marker = path.join(dir, "started.txt");
+    const out = path.join(dir, "partial.ndjson");
+    const { child, done } = start(["run", path.join(DATA, "slow"), "-o", out], { env: { NNBENCH_TEST_MARKER: marker } });
+    for (let i = 0; i < 1200 && !existsSync(marker); i++) await sleep(50);
+    child.kill("SIGTERM");
+    const r = await done;
+    expect(r.code).toBe(143);
+    const [res] = await readResults(out);
+    expect(res!.partial).toBe(true);
+    expect(res!.benchmarks.at(-1)).toMatchObject({ error_kind: "interrupted", error_message: "interrupted by SIGTERM before it finished" });
+  });
+
   it("writes the finished results, marked partial, when interrupted", async () => {
     const dir = tmp();
     const marker = path.join(dir, "started.txt");

@@ -58,15 +58,19 @@ void FreeBytes(Napi::Env* env, Block* block) {
   if (env != nullptr && bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(*env, -bytes);
 }
 
-// Finalizer of the external ArrayBuffer: the only place a Block is deleted.
+// Drops one of the Block's two holders (its ArrayBuffer, its Storage); the last one deletes it.
+void ReleaseBlock(Block* block) {
+  if (--block->holders == 0) delete block;
+}
+
+// Finalizer of the external ArrayBuffer. It runs when the ArrayBuffer is collected, and also soon
+// after dispose() detaches it, while the Storage (and maybe a pinned async operation) still uses
+// the Block: so the bytes stay while pinned, and the Block outlives whichever holder is left.
 void FinalizeBlock(Napi::Env env, void* /*data*/, Block* block) {
-  if (block->registry->closed) {
-    // The environment has shut down and its cleanup hook already freed the bytes.
-    delete block;
-    return;
-  }
-  FreeBytes(&env, block);
-  delete block;
+  block->released = true;
+  // After the environment shut down, its cleanup hook already freed the bytes.
+  if (!block->registry->closed && block->pins == 0) FreeBytes(&env, block);
+  ReleaseBlock(block);
 }
 
 void CleanupEnvironment(std::shared_ptr<Registry>* registry_ptr) {
@@ -149,6 +153,10 @@ Storage::Storage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Storage>(inf
   }
   block_ = block;
   buffer_ = Napi::Persistent(ab);
+}
+
+Storage::~Storage() {
+  if (block_ != nullptr) ReleaseBlock(block_);
 }
 
 Storage* Storage::FromValue(Napi::Env env, Napi::Value value, const char* what) {

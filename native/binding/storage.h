@@ -37,6 +37,7 @@ struct Block {
   size_t bytes = 0;           // bytes as counted (elements x item size)
   int pins = 0;               // async operations that use the bytes now
   bool released = false;      // dispose() was called or the environment shut down
+  int holders = 2;            // the ArrayBuffer and the Storage; the last to let go deletes the Block
   std::shared_ptr<Registry> registry;
 };
 
@@ -49,6 +50,7 @@ class Storage : public Napi::ObjectWrap<Storage> {
    * new Storage(byteLength, false, fd, position) maps that range of an open file copy-on-write.
    */
   explicit Storage(const Napi::CallbackInfo& info);
+  ~Storage() override;
 
   /**
    * Returns the live Storage behind `value`, or throws a JavaScript error naming `what` (not a
@@ -70,7 +72,7 @@ class Storage : public Napi::ObjectWrap<Storage> {
   Napi::Value ByteLength(const Napi::CallbackInfo& info);
   Napi::Value Disposed(const Napi::CallbackInfo& info);
 
-  Block* block_ = nullptr;  // deleted by the ArrayBuffer's finalizer, never by the Storage
+  Block* block_ = nullptr;  // shared with the ArrayBuffer's finalizer; see Block::holders
   Napi::Reference<Napi::ArrayBuffer> buffer_;
 };
 

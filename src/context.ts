@@ -9,6 +9,7 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { NnbenchError } from "./errors.js";
+import { gemmInfo } from "./native/index.js";
 import type { JsonObject, JsonValue } from "./types.js";
 
 /** Returns facts to merge into a run's context. May be async. */
@@ -151,6 +152,28 @@ export function CPUInfo(): ContextProvider {
         frequency_unit: "MHz",
         total_memory: os.totalmem(),
         memory_unit: "B",
+      },
+    };
+  };
+}
+
+/**
+ * A provider of `{ native: { gemm_isa, detected_isa, available_isas, float32_tile, float64_tile, threads,
+ * compiler } }`: how the native addon's matrix-multiply kernel runs on this machine, which decides the
+ * speed of `Model.apply` and `Tensor.matmul`.
+ */
+export function NativeInfo(): ContextProvider {
+  return () => {
+    const g = gemmInfo();
+    return {
+      native: {
+        gemm_isa: g.isa,
+        detected_isa: g.detectedIsa,
+        available_isas: [...g.availableIsas],
+        float32_tile: g.float32Tile,
+        float64_tile: g.float64Tile,
+        threads: g.threads,
+        compiler: g.compiler,
       },
     };
   };

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ContextKeyError, cpuarch, CPUInfo, GitEnvironmentInfo, NodeInfo, nodeVersion, run, benchmark, system } from "nnbench";
+import { ContextKeyError, cpuarch, CPUInfo, gemmInfo, NativeInfo, GitEnvironmentInfo, NodeInfo, nodeVersion, run, benchmark, system } from "nnbench";
 
 function hasGit(): boolean {
   try {
@@ -39,6 +39,21 @@ describe("context providers", () => {
     expect(cpu.total_memory).toBe(os.totalmem());
     expect(typeof cpu.model).toBe("string");
     expect(typeof cpu.frequency).toBe("number");
+  });
+
+  it("NativeInfo reports the GEMM kernel the addon runs", async () => {
+    const { native } = (await NativeInfo()()) as { native: Record<string, unknown> };
+    const g = gemmInfo();
+    expect(native).toEqual({
+      gemm_isa: g.isa,
+      detected_isa: g.detectedIsa,
+      available_isas: g.availableIsas,
+      float32_tile: g.float32Tile,
+      float64_tile: g.float64Tile,
+      threads: g.threads,
+      compiler: g.compiler,
+    });
+    expect(native.available_isas).toContain(native.gemm_isa);
   });
 
   it.runIf(hasGit())("GitEnvironmentInfo reads commit, tag, remote and dirtiness", async () => {

@@ -72,7 +72,15 @@ describe("nnbench run in child processes", () => {
     expect(summary(b)).toEqual(summary(a));
   }, 180_000);
 
-  it("leaves no child running and writes a partial result on SIGINT", async () => {
+  it("finds conf.ts fixtures above a benchmark file in a child process", async () => {
+    const out = path.join(tmp(), "nested.json");
+    const r = await nnbench(["run", path.join(DATA, "nested"), "-j", "2", "-o", out]);
+    expect(r.code).toBe(0);
+    const [res] = await readResults(out);
+    expect(res!.benchmarks.map((b) => [b.name, b.value, b.parameters])).toEqual([["scaled", 42, { scale: 7 }]]);
+  }, 120_000);
+
+  it("writes a partial result on SIGINT while children run", async () => {
     const dir = tmp();
     const marker = path.join(dir, "started.txt");
     const out = path.join(dir, "partial.yaml");

@@ -1,0 +1,5 @@
+import { benchmark } from "nnbench";
+
+export const scaled = benchmark(function scaled({ scale }: { scale: number }): number {
+  return scale * 6;
+});

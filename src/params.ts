@@ -78,29 +78,28 @@ function* tokenizeWithPos(src: string, start: number): Generator<[Token, number]
 
   // Returns the index just past the template literal whose backtick is at `s`.
   const skipTemplate = (s: number): number => {
-      let j = s + 1;
-      while (j < n) {
-        const c = src[j]!;
-        if (c === "\\") j += 2;
-        else if (c === "`") return j + 1;
-        else if (c === "$" && src[j + 1] === "{") {
-          let depth = 0;
-          let end = -1;
-          for (const [t, e] of tokenizeWithPos(src, j + 1)) {
-            if (t.text === "{" || t.text === "(" || t.text === "[") depth++;
-            else if (t.text === "}" || t.text === ")" || t.text === "]") {
-              depth--;
-              if (depth === 0) {
-                end = e;
-                break;
-              }
-            }
-          }
-          if (end < 0) throw new Error("unbalanced template literal");
-          j = end;
-        } else j++;
-      }
+    let j = s + 1;
+    while (j < n) {
+      const c = src[j]!;
+      if (c === "\\") j += 2;
+      else if (c === "`") return j + 1;
+      else if (c === "$" && src[j + 1] === "{") j = skipSubstitution(j + 1);
+      else j++;
+    }
     throw new Error("unterminated template literal");
+  };
+  // Returns the index just past the `}` that closes the `${` substitution whose brace is at `open`.
+  const skipSubstitution = (open: number): number => {
+    let depth = 0;
+    for (const [t, end] of tokenizeWithPos(src, open)) {
+      if (t.kind !== "punct") continue;
+      if (t.text === "{" || t.text === "(" || t.text === "[") depth++;
+      else if (t.text === "}" || t.text === ")" || t.text === "]") {
+        depth--;
+        if (depth === 0) return end;
+      }
+    }
+    throw new Error("unbalanced template literal");
   };
 
   while (i < n) {
@@ -306,10 +305,7 @@ function parseFrom(it: Iterator<Token>): ParsedParameters {
     if (t.kind === "punct" && (t.text === "{" || t.text === "}")) break;
     first.push(t);
   }
-  if (paramTokens === undefined) {
-    if (first.some((t) => t.text === "[native")) return { kind: "positional", reason: "its source is not available" };
-    return { kind: "positional", reason: "its parameter list was not found" };
-  }
+  if (paramTokens === undefined) return { kind: "positional", reason: "its parameter list was not found" };
   const params = splitTopLevel(paramTokens);
   const head = params[0];
   if (head === undefined || head.length === 0) return { kind: "none" };
@@ -317,7 +313,6 @@ function parseFrom(it: Iterator<Token>): ParsedParameters {
   if (t0.kind === "punct" && t0.text === "{") return { kind: "destructured", info: parseObjectPattern(head) };
   if (t0.kind === "punct" && t0.text === "[") return { kind: "positional", reason: "it destructures an array" };
   if (t0.kind === "punct" && t0.text === "...") return { kind: "positional", reason: "it takes rest parameters" };
-  if (t0.kind === "id" && t0.text === "[native") return { kind: "positional", reason: "its source is not available" };
   return { kind: "positional", reason: "it takes a plain parameter" };
 }
 

@@ -105,6 +105,15 @@ describe("reading parameter names", () => {
     expect(parseParameters((x: number) => x).kind).toBe("positional");
     expect(parseParameters(((x: number) => x) as never).kind).toBe("positional");
     expect(parseParameters(() => 1).kind).toBe("none");
+    const key = "computed";
+    const cls = class {
+      static s({ p = `a${"}"}b` }: { p?: string }) { return p; }
+      [key]({ q }: { q: number }) { return q; }
+    };
+    expect(info(cls.s).defaults).toEqual({});
+    expect(info(cls.s).names).toEqual(["p"]);
+    expect(info(new cls()[key]).names).toEqual(["q"]);
+    expect(parseParameters(cls as never).kind).toBe("positional");
     expect(parseParameters(Math.max).kind).toBe("positional");
     expect(parseParameters((function f(this: unknown, { a }: { a: number }) { return a; }).bind(null)).kind).toBe("positional");
   });

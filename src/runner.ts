@@ -221,6 +221,21 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as { then?: unknown }).then === "function";
 }
 
+const warnedUncached = new WeakSet<object>();
+
+/** A memo whose `call()` is not decorated with `@cachedMemo` recomputes its value for every benchmark. */
+function warnIfUncached(m: Memo<unknown>): void {
+  if (isMemoCached(m)) return;
+  const cls = Object.getPrototypeOf(m) as object;
+  if (warnedUncached.has(cls)) return;
+  warnedUncached.add(cls);
+  process.emitWarning(
+    `memo ${m.constructor.name}: call() is not decorated with @cachedMemo, so its value is computed again for ` +
+      `every benchmark and the runner cannot evict it`,
+    { code: "NNBENCH_UNCACHED_MEMO" },
+  );
+}
+
 interface Outcome {
   record: BenchmarkRecord;
   memos: Set<Memo<unknown>>;
@@ -253,7 +268,11 @@ async function runOne(bm: Benchmark, srcs: Map<string, Source>, options: RunOpti
   let setUpDone = false;
   try {
     if (missing !== undefined) throw missingError(bm, bm.name, missing);
-    for (const [k, v] of Object.entries(inputs)) if (isMemo(v)) resolved[k] = await v.call();
+    for (const [k, v] of Object.entries(inputs)) {
+      if (!isMemo(v)) continue;
+      resolved[k] = await v.call();
+      warnIfUncached(v);
+    }
     Object.freeze(resolved);
     await bm.setUp?.(state, resolved);
     setUpDone = true;

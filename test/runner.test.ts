@@ -363,6 +363,21 @@ describe("run()", () => {
     expect(ended).toEqual(["p_n=1", "p_n=2"]);
   });
 
+  it("warns once about a memo whose call() is not cached", async () => {
+    const warn = vi.spyOn(process, "emitWarning").mockImplementation(() => undefined);
+    let computed = 0;
+    class Uncached extends Memo<number> {
+      call(): number {
+        return ++computed;
+      }
+    }
+    const r = await run([product({ v: [new Uncached(), new Uncached()], n: [1, 2] })(({ v, n }: { v: number; n: number }) => v * n)]);
+    expect(computed).toBe(4);
+    expect(r.benchmarks.map((x) => x.value)).toEqual([1, 4, 3, 8]);
+    const uncached = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("@cachedMemo"));
+    expect(uncached).toEqual([expect.stringMatching(/^memo Uncached: call\(\) is not decorated with @cachedMemo/)]);
+  });
+
   it("rejects things that are not benchmarks", async () => {
     await expect(run([42 as never])).rejects.toThrow(TypeError);
   });

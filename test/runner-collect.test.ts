@@ -73,6 +73,27 @@ describe("run() with fixtures from conf files", () => {
   });
 });
 
+describe("one nnbench per process", () => {
+  it("runs benchmarks, families and memos made by a second copy of the modules", async () => {
+    const corePath = "../src/core.ts?second-copy";
+    const memoPath = "../src/memo.ts?second-copy";
+    const core = (await import(/* @vite-ignore */ corePath)) as typeof import("../src/core.js");
+    const memoCopy = (await import(/* @vite-ignore */ memoPath)) as typeof import("../src/memo.js");
+    const m = memoCopy.memo(() => ({ w: 3, dispose() {} }), "w3");
+    const bm = core.benchmark(({ k }: { k: number }) => k + 1, { name: "copy" });
+    const fam = core.product({ model: [m] })(function viaCopy({ model }: { model: { w: number } }) {
+      return model.w;
+    });
+    expect(isBenchmark(bm)).toBe(true);
+    expect(await collect({ bm, fam })).toHaveLength(2);
+    const r = await run([bm, fam], { params: { k: 1 } });
+    expect(r.benchmarks.map((x) => [x.name, x.value, x.parameters])).toEqual([
+      ["copy", 2, { k: 1 }],
+      ["viaCopy_model=w3", 3, { model: "w3" }],
+    ]);
+  });
+});
+
 describe("fixture errors", () => {
   it("reports a failing fixture and a cycle", async () => {
     const dir = fileURLToPath(new URL("./data/framework/fixture-errors", import.meta.url));

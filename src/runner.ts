@@ -326,12 +326,17 @@ async function runOne(bm: Benchmark, srcs: Map<string, Source>, options: RunOpti
 /**
  * Runs benchmarks and families and returns their records. Each benchmark gets its family values, then
  * `params`, then fixtures (and function defaults for the rest); its memos are loaded just before it runs.
- * A benchmark that throws is recorded with `error_occurred` and the run goes on. A required parameter
- * that nothing supplies is a `ParameterError` before anything runs.
+ * A benchmark that throws (or whose memo, setUp or tearDown throws) is recorded with `error_occurred` and
+ * the run goes on; tearDown runs even after an error. A required parameter that nothing supplies is a
+ * `ParameterError` before anything runs (for a generator-fed family, whose members are unknown until
+ * produced, it is recorded as that member's error instead).
  *
  * Memory: every record has `memory.native_peak_bytes`, the peak of native memory held while the benchmark
- * ran (memo loading included; `run()` resets the native peak before each benchmark), the native and V8
- * heap deltas, and `rss_peak_bytes`, the process's resident-set high-water mark so far (not per benchmark).
+ * ran, memo loading included (`run()` resets the native peak counter before each benchmark, and the figure
+ * counts everything held at the time, not only what this benchmark allocated); `native_delta_bytes` and
+ * `heap_used_delta_bytes`, measured after tearDown and before automatic eviction (so a model that stays
+ * cached shows in the delta); and `rss_peak_bytes`, the process's resident-set high-water mark so far
+ * (`process.resourceUsage().maxRSS`: it never decreases, so it is not a per-benchmark figure).
  *
  * With `evict: "auto"` a memo's value is evicted and disposed after the last benchmark that uses it. For a
  * family fed by a generator, members are produced one at a time, so the runner looks one member ahead: it

@@ -155,6 +155,22 @@ describe("run()", () => {
     expect(ran).toEqual([]);
   });
 
+  it("checks family members up front, and records a generator member that lacks a parameter", async () => {
+    const fn = function g({ a, b }: { a: number; b: number }) {
+      return a + b;
+    };
+    await expect(run([parametrize([{ a: 1, b: 2 }, { a: 3 }] as never)(fn)])).rejects.toThrow(/g\[1\] requires parameter "b"/);
+    function* sets() {
+      yield { a: 1, b: 2 };
+      yield { a: 3 };
+    }
+    const r = await run([parametrize(sets() as Iterable<{ a: number; b: number }>)(fn)]);
+    expect(r.benchmarks.map((x) => [x.name, x.error_occurred, x.error_message])).toEqual([
+      ["g_a=1_b=2", false, ""],
+      ["g_a=3", true, expect.stringMatching(/g_a=3 requires parameter "b"/)],
+    ]);
+  });
+
   it("warns about run parameters that no benchmark takes", async () => {
     const warn = vi.spyOn(process, "emitWarning").mockImplementation(() => undefined);
     await run([benchmark(({ a }: { a: number }) => a)], { params: { a: 1, typo: 2 } });

@@ -51,6 +51,7 @@ function* readMembers(path: string, size: number, options: LoadNpzOptions): IoSt
   let entries: ZipEntry[];
   try {
     entries = yield* readCentralDirectory(size);
+    checkUniqueKeys(entries);
   } catch (error) {
     throw asFormatError(path, error);
   }
@@ -66,12 +67,24 @@ function* readMembers(path: string, size: number, options: LoadNpzOptions): IoSt
   try {
     for (const entry of entries) {
       if (wanted && !wanted.has(keyOf(entry))) continue;
-      out[keyOf(entry)] = yield* readMember(path, size, entry, options.mmap ?? false);
+      const tensor = yield* readMember(path, size, entry, options.mmap ?? false);
+      // An own property even for keys like "__proto__", so every tensor is returned (and disposed on failure).
+      Object.defineProperty(out, keyOf(entry), { value: tensor, enumerable: true, writable: true, configurable: true });
     }
     return out;
   } catch (error) {
     for (const tensor of Object.values(out)) tensor.dispose();
     throw error;
+  }
+}
+
+/** Refuses an archive naming one key twice: the second array would silently replace the first. */
+function checkUniqueKeys(entries: readonly ZipEntry[]): void {
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const key = keyOf(entry);
+    if (seen.has(key)) throw new ZipError(`the archive holds member '${key}' more than once`);
+    seen.add(key);
   }
 }
 
@@ -181,7 +194,9 @@ export function loadNpzSync(path: string, options: LoadNpzOptions = {}): Record<
 
 function* listKeys(path: string, size: number): IoSteps<string[]> {
   try {
-    return (yield* readCentralDirectory(size)).map(keyOf);
+    const entries = yield* readCentralDirectory(size);
+    checkUniqueKeys(entries);
+    return entries.map(keyOf);
   } catch (error) {
     throw asFormatError(path, error);
   }

@@ -84,7 +84,24 @@ export function* readCentralDirectory(size: number): IoSteps<ZipEntry[]> {
   if (count * CENTRAL_BYTES > cdSize) throw new ZipError(`central directory is too small for ${count} entries`);
   const directory = yield* readBytes(cdOffset, cdSize);
   if (directory.length !== cdSize) throw new ZipError("central directory is truncated");
-  return parseEntries(directory, count, cdOffset);
+  const entries = parseEntries(directory, count, cdOffset);
+  checkNoOverlap(entries, cdOffset);
+  return entries;
+}
+
+/**
+ * Refuses members whose bytes overlap each other or the directory: otherwise one stretch of a
+ * small file could be loaded as any number of arrays.
+ */
+function checkNoOverlap(entries: readonly ZipEntry[], directoryStart: number): void {
+  const sorted = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+  for (const [i, entry] of sorted.entries()) {
+    const next = sorted[i + 1];
+    const end = entry.localHeaderOffset + LOCAL_BYTES + entry.compressedSize;
+    if (end > (next?.localHeaderOffset ?? directoryStart)) {
+      throw new ZipError(`member '${entry.name}' overlaps ${next ? `member '${next.name}'` : "the central directory"}`);
+    }
+  }
 }
 
 function parseEntries(directory: Uint8Array, count: number, limit: number): ZipEntry[] {

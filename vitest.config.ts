@@ -2,6 +2,8 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // Benchmark names come from function names: keep them as written.
+  esbuild: { keepNames: true },
   resolve: {
     // Benchmark files under test import "nnbench"; point them at the same module instance as the tests.
     alias: { nnbench: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },

@@ -1,4 +1,4 @@
-export { Tensor, type ArrayInput } from "./tensor.js";
+export { Tensor, type ArrayInput, type DefaultDType } from "./tensor.js";
 export { type DType, type TypedArrayFor, type TensorTypedArray, DTYPES, itemSize } from "./dtype.js";
 export { Model, type ModelLoadOptions } from "./model.js";
 export { loadNpy, loadNpySync, saveNpy, saveNpySync, readNpyInfoSync, type NpyInfo, type LoadNpyOptions } from "./npy.js";

@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 
 import { DTypeError, ShapeError } from "../errors.js";
 import { addon } from "./addon.js";
-import { itemSize } from "./dtype.js";
+import { type DType, itemSize } from "./dtype.js";
 import type { GemmBlocking, GemmIsa } from "./gemm-binding.js";
 import { Tensor, formatShape, newStorage, storageOf, wrapStorage } from "./tensor.js";
 
@@ -158,38 +158,38 @@ function target(p: Plan, out: Tensor | undefined): [Tensor, boolean] {
  * `options.out`, the product is written into that tensor (it must have exactly the result's
  * shape and dtype) and it is returned. NaN and infinities propagate as in the exact sum.
  */
-export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+export function matmul<D extends DType>(a: Tensor<D>, b: Tensor<D>, options: MatmulOptions = {}): Tensor<D> {
   const p = plan(a, b);
   const sa = storageOf(a);
   const sb = storageOf(b);
   const [result, fresh] = target(p, options.out);
-  if (p.batch === 0) return result;
+  if (p.batch === 0) return result as Tensor<D>;
   try {
     addon.gemm(sa, sb, storageOf(result), p.dtype, p.m, p.n, p.k, p.offsets);
   } catch (error) {
     if (fresh) result.dispose();
     throw error;
   }
-  return result;
+  return result as Tensor<D>;
 }
 
 /**
  * `matmul` computed off the JavaScript thread (on the libuv pool). The operands' memory stays
  * valid until the promise settles, even if they are disposed meanwhile.
  */
-export async function matmulAsync(a: Tensor, b: Tensor, options: MatmulOptions = {}): Promise<Tensor> {
+export async function matmulAsync<D extends DType>(a: Tensor<D>, b: Tensor<D>, options: MatmulOptions = {}): Promise<Tensor<D>> {
   const p = plan(a, b);
   const sa = storageOf(a);
   const sb = storageOf(b);
   const [result, fresh] = target(p, options.out);
-  if (p.batch === 0) return result;
+  if (p.batch === 0) return result as Tensor<D>;
   try {
     await addon.gemmAsync(sa, sb, storageOf(result), p.dtype, p.m, p.n, p.k, p.offsets);
   } catch (error) {
     if (fresh) result.dispose();
     throw error;
   }
-  return result;
+  return result as Tensor<D>;
 }
 
 /**

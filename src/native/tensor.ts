@@ -22,6 +22,29 @@ import { type MatmulOptions, matmul, matmulAsync } from "./matmul.js";
 /** Values `Tensor.fromArray` accepts: a typed array or a plain array of numbers, bigints or booleans. */
 export type ArrayInput = ArrayLike<number> | ArrayLike<bigint> | ArrayLike<boolean> | TensorTypedArray;
 
+/** The dtype `Tensor.fromArray` picks for an input when none is given. */
+export type DefaultDType<A> = A extends Float64Array
+  ? "float64"
+  : A extends Float32Array
+    ? "float32"
+    : A extends Int8Array
+      ? "int8"
+      : A extends Int16Array
+        ? "int16"
+        : A extends Int32Array
+          ? "int32"
+          : A extends BigInt64Array
+            ? "int64"
+            : A extends Uint8Array
+              ? "uint8"
+              : A extends Uint16Array
+                ? "uint16"
+                : A extends Uint32Array
+                  ? "uint32"
+                  : A extends BigUint64Array
+                    ? "uint64"
+                    : "float32";
+
 /** Checks a shape and returns a frozen copy with its element count. */
 export function checkShape(shape: readonly number[]): { shape: readonly number[]; size: number } {
   if (!Array.isArray(shape)) throw new ShapeError(`shape must be an array of non-negative integers, got ${String(shape)}`);
@@ -111,7 +134,7 @@ export class Tensor<D extends DType = DType> implements Disposable {
    * typed array's own type, or float32 for plain arrays. Numbers convert to float16 with rounding;
    * int64/uint64 take bigints or integral numbers.
    */
-  static fromArray<T extends DType>(data: ArrayInput, shape?: readonly number[], dtype?: T): Tensor<T> {
+  static fromArray<A extends ArrayInput, T extends DType = DefaultDType<A>>(data: A, shape?: readonly number[], dtype?: T): Tensor<T> {
     const chosen = (dtype ?? (ArrayBuffer.isView(data) ? dtypeOfTypedArray(data) : undefined) ?? "float32") as T;
     const target = Tensor.empty(shape ?? [data.length], chosen);
     try {

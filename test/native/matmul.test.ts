@@ -34,7 +34,7 @@ function random(seed: number): () => number {
   };
 }
 
-function randomTensor(shape: number[], dtype: "float32" | "float64", seed: number): Tensor {
+function randomTensor<D extends "float32" | "float64">(shape: number[], dtype: D, seed: number): Tensor<D> {
   const next = random(seed);
   const size = shape.reduce((p, d) => p * d, 1);
   return Tensor.fromArray(Array.from({ length: size }, next), shape, dtype);

@@ -7,7 +7,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { nativeMemory, run, type BenchmarkRecord } from "nnbench";
+import { ConsoleReporter, nativeMemory, run } from "nnbench";
 import { accuracyFamily, ensureModels, FEATURES, inputBatch, rowsFor } from "./models.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,23 +28,6 @@ if (!(sizeMiB > 0) || !Number.isInteger(batch) || batch < 1) {
 const MiB = 1024 * 1024;
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 
-function table(records: readonly BenchmarkRecord[]): string {
-  const rows = [
-    ["name", "value", "time", "native peak", "native delta", "error"],
-    ...records.map((r) => [
-      r.name,
-      typeof r.value === "number" ? r.value.toPrecision(6) : JSON.stringify(r.value ?? null),
-      `${(r.time_ns / 1e6).toFixed(2)} ms`,
-      mib(r.memory?.native_peak_bytes ?? 0),
-      mib(r.memory?.native_delta_bytes ?? 0),
-      r.error_message,
-    ]),
-  ];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  const line = (row: string[]) => row.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd();
-  return [line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n");
-}
-
 const paths = ensureModels(values["data-dir"], 3, sizeMiB);
 using data = inputBatch(batch);
 const family = accuracyFamily(paths, { tearDownEvicts: true });
@@ -52,7 +35,7 @@ const family = accuracyFamily(paths, { tearDownEvicts: true });
 // without the tearDown, the default evict: "auto" gives the same peak.
 const result = await run([family], { name: "memo-guide", params: { data }, evict: "manual" });
 
-console.log(table(result.benchmarks));
+await new ConsoleReporter().write(result);
 const peak = Math.max(...result.benchmarks.map((r) => r.memory?.native_peak_bytes ?? 0));
 console.log(`\n${paths.length} models of ${mib(rowsFor(sizeMiB) * FEATURES * 4)} each; native peak ${mib(peak)}; held after the run ${mib(nativeMemory().bytes)}`);
 

@@ -37,6 +37,8 @@ export async function ensureBuilt(): Promise<void> {
       mkdirSync(lock);
       break;
     } catch {
+      // A lock left by a killed test process is stale after five minutes.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000) rmdirSync(lock);
       if (i > 1200) throw new Error(`timed out waiting for ${lock}`);
       await sleep(100);
     }

@@ -38,7 +38,11 @@ export async function ensureBuilt(): Promise<void> {
       break;
     } catch {
       // A lock left by a killed test process is stale after five minutes.
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000) rmdirSync(lock);
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 300_000) rmdirSync(lock);
+      } catch {
+        /* released meanwhile */
+      }
       if (i > 1200) throw new Error(`timed out waiting for ${lock}`);
       await sleep(100);
     }

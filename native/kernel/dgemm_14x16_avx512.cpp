@@ -33,7 +33,7 @@ struct Ops {
 namespace nnbench::kernel {
 namespace {
 constexpr KernelSet<double> kSet =
-    avx512_f64::Kernels<avx512_f64::Ops, 14, 2>::Table<24>("14x16 avx512", 256, 12, 256);
+    avx512_f64::Kernels<avx512_f64::Ops, 14, 2, 256>::Table<24>("14x16 avx512", 12, 256);
 }  // namespace
 const KernelSet<double>* DgemmKernelsAvx512() { return &kSet; }
 }  // namespace nnbench::kernel

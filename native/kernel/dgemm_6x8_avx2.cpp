@@ -29,7 +29,7 @@ struct Ops {
 namespace nnbench::kernel {
 namespace {
 constexpr KernelSet<double> kSet =
-    avx2_f64::Kernels<avx2_f64::Ops, 6, 2>::Table<12>("6x8 avx2", 256, 16, 512);
+    avx2_f64::Kernels<avx2_f64::Ops, 6, 2, 256>::Table<12>("6x8 avx2", 16, 512);
 }  // namespace
 const KernelSet<double>* DgemmKernelsAvx2() { return &kSet; }
 }  // namespace nnbench::kernel

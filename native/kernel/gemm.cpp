@@ -165,7 +165,7 @@ int64_t WorkspaceElems(const KernelSet<T>& ks, const Product<T>& p, Path path, i
   if (path == Path::kGemm) {
     const int64_t kc = Min(ks.kc, p.k);
     const int64_t b = RoundUp(kc * RoundUp(Min(ks.nc, p.n), ks.nr), kAlignElems);
-    const int64_t a = RoundUp(kc * Min(ks.mc, RoundUp(p.m, ks.mr)), kAlignElems);
+    const int64_t a = RoundUp(ks.a_ld * Min(ks.mc, RoundUp(p.m, ks.mr)), kAlignElems);
     return (threads > 1 ? 2 : 1) * b + threads * a;
   }
   if (path == Path::kGemvN) {
@@ -183,7 +183,7 @@ Workspace<T> LayOut(const KernelSet<T>& ks, const Product<T>& p, Path path, int 
     ws.b_pack[0] = base;
     ws.b_pack[1] = threads > 1 ? base + b : base;
     ws.a_pack = base + (threads > 1 ? 2 : 1) * b;
-    ws.a_stride = RoundUp(kc * Min(ks.mc, RoundUp(p.m, ks.mr)), kAlignElems);
+    ws.a_stride = RoundUp(ks.a_ld * Min(ks.mc, RoundUp(p.m, ks.mr)), kAlignElems);
   } else if (path == Path::kGemvN) {
     T* next = base;
     if (p.ldb != 1) {
@@ -272,6 +272,7 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
   const int64_t r0 = Min(p.m, tiles_m * ti / tm * mr);
   const int64_t r1 = Min(p.m, tiles_m * (ti + 1) / tm * mr);
   T* a_pack = ws.a_pack + tid * ws.a_stride;
+  const int64_t mc_max = ks.mc;
   // With few column panels a packed A block would be used only a few times: packing it (a
   // transposing copy) costs more than reading A in place, which also streams it only once.
   const bool direct = CeilDiv(p.n, nr) <= kDirectPanels;
@@ -296,8 +297,8 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
       }
       barrier->Wait();
       if (c1 <= c0) continue;
-      for (int64_t ic = r0; ic < r1; ic += ks.mc) {
-        const int64_t mc = Min(ks.mc, r1 - ic);
+      for (int64_t ic = r0; ic < r1; ic += mc_max) {
+        const int64_t mc = Min(mc_max, r1 - ic);
         T* c_block = p.c + ic * p.ldc + jc + c0;
         if (direct) {
           ks.macro_direct(mc, c1 - c0, kc, p.a + ic * p.lda + pc, p.lda, b_pack + c0 * kc, c_block,

@@ -55,10 +55,10 @@ struct Ops {
 
 namespace nnbench::kernel {
 namespace {
-using F32 = portable::Kernels<portable::Ops<float, 4>, 4, 2>;
-using F64 = portable::Kernels<portable::Ops<double, 2>, 4, 2>;
-constexpr KernelSet<float> kFloat = F32::Table<8>("4x8 portable", 256, 32, 512);
-constexpr KernelSet<double> kDouble = F64::Table<8>("4x4 portable", 256, 32, 1024);
+using F32 = portable::Kernels<portable::Ops<float, 4>, 4, 2, 256>;
+using F64 = portable::Kernels<portable::Ops<double, 2>, 4, 2, 256>;
+constexpr KernelSet<float> kFloat = F32::Table<8>("4x8 portable", 32, 512);
+constexpr KernelSet<double> kDouble = F64::Table<8>("4x4 portable", 32, 1024);
 }  // namespace
 const KernelSet<float>* SgemmKernelsPortable() { return &kFloat; }
 const KernelSet<double>* DgemmKernelsPortable() { return &kDouble; }

@@ -22,41 +22,39 @@ inline I MinOf(I a, I b) {
   return a < b ? a : b;
 }
 
-/** Kernels for an MR x (NV * W) register tile. */
-template <class O, int MR, int NV>
+/**
+ * Kernels for an MR x (NV * W) register tile with packed depth KC. A is packed row-major: each
+ * MR-row micro-panel holds its rows LDP elements apart, LDP = KC plus one cache line, so the MR
+ * rows start in different L1 sets and the microkernel addresses them with constant offsets.
+ * Packing A is then a plain row copy rather than a transpose.
+ */
+template <class O, int MR, int NV, int KC>
 struct Kernels {
   using T = typename O::T;
   using V = typename O::V;
   static constexpr int W = O::W;
   static constexpr int NR = NV * W;
+  static constexpr int64_t LDP = KC + 64 / static_cast<int>(sizeof(T));
 
   static void PackA(int64_t rows, int64_t kc, const T* a, int64_t lda, T* dst) {
     for (int64_t i0 = 0; i0 < rows; i0 += MR) {
       const int64_t r = MinOf<int64_t>(MR, rows - i0);
-      const T* src = a + i0 * lda;
-      if (r == MR) {
-        // Four depth steps at a time keeps MR read streams and one write stream.
-        int64_t p = 0;
-        for (; p + 4 <= kc; p += 4) {
-#pragma GCC unroll 16
-          for (int i = 0; i < MR; ++i) {
-            const T* s = src + i * lda + p;
-            dst[(p + 0) * MR + i] = s[0];
-            dst[(p + 1) * MR + i] = s[1];
-            dst[(p + 2) * MR + i] = s[2];
-            dst[(p + 3) * MR + i] = s[3];
+      for (int64_t i = 0; i < MR; ++i) {
+        T* out = dst + i * LDP;
+        if (i < r) {
+          const T* src = a + (i0 + i) * lda;
+          int64_t p = 0;
+          for (; p + 2 * W <= kc; p += 2 * W) {
+            O::Store(out + p, O::Load(src + p));
+            O::Store(out + p + W, O::Load(src + p + W));
           }
-        }
-        for (; p < kc; ++p) {
-#pragma GCC unroll 16
-          for (int i = 0; i < MR; ++i) dst[p * MR + i] = src[i * lda + p];
-        }
-      } else {
-        for (int64_t p = 0; p < kc; ++p) {
-          for (int64_t i = 0; i < MR; ++i) dst[p * MR + i] = i < r ? src[i * lda + p] : T(0);
+          for (; p < kc; ++p) out[p] = src[p];
+        } else {
+          // Rows past the edge: their sums are never stored, zeros keep them quiet.
+          for (int64_t p = 0; p < kc; ++p) out[p] = T(0);
         }
       }
-      dst += MR * kc;
+      dst += MR * LDP;
     }
   }
 
@@ -81,7 +79,7 @@ struct Kernels {
   /**
    * One MR x NR tile of C from MR rows of A and an NR-column panel of B. With kDirect, A is read
    * in place (row stride lda; rows past `rows` re-read the last row, and their sums are dropped);
-   * otherwise `a` is a packed MR-row micro-panel.
+   * otherwise `a` is a packed MR-row micro-panel (row stride LDP).
    */
   template <bool kDirect>
   static inline __attribute__((always_inline)) void Tile(int64_t kc, const T* __restrict a,
@@ -97,6 +95,8 @@ struct Kernels {
     const T* row[kDirect ? MR : 1];
     if (kDirect) {
       for (int i = 0; i < MR; ++i) row[i] = a + MinOf<int64_t>(i, rows - 1) * lda;
+    } else {
+      row[0] = a;
     }
     V acc[MR][NV];
 #pragma GCC unroll 16
@@ -110,11 +110,11 @@ struct Kernels {
       for (int j = 0; j < NV; ++j) bv[j] = O::Load(pb + j * W);
 #pragma GCC unroll 16
       for (int i = 0; i < MR; ++i) {
-        const V av = kDirect ? O::Broadcast(row[kDirect ? i : 0] + p) : O::Broadcast(a + i);
+        const V av = kDirect ? O::Broadcast(row[kDirect ? i : 0] + p)
+                             : O::Broadcast(row[0] + i * LDP + p);
 #pragma GCC unroll 8
         for (int j = 0; j < NV; ++j) acc[i][j] = O::Fma(av, bv[j], acc[i][j]);
       }
-      if (!kDirect) a += MR;
       pb += NR;
     }
     if (rows == MR && cols == NR) {
@@ -151,7 +151,7 @@ struct Kernels {
       const int64_t nc = MinOf<int64_t>(NR, cols - j);
       for (int64_t i = 0; i < rows; i += MR) {
         const int64_t mc = MinOf<int64_t>(MR, rows - i);
-        Tile<false>(kc, pa + i * kc, 0, pb + j * kc, c + i * ldc + j, ldc, accumulate, mc, nc);
+        Tile<false>(kc, pa + i * LDP, LDP, pb + j * kc, c + i * ldc + j, ldc, accumulate, mc, nc);
       }
     }
   }
@@ -296,10 +296,10 @@ struct Kernels {
 
   /** The table for this tile with the given blocking (mc and nc in tiles) and FMA loop width. */
   template <int NACC>
-  static constexpr KernelSet<T> Table(const char* name, int kc, int mc_tiles, int nc_tiles) {
-    return KernelSet<T>{name,   MR,     NR,           kc,     mc_tiles * MR, nc_tiles * NR,
-                        &PackA, &PackB, &Macro,       &MacroDirect,  &GemvN, &GemvT,
-                        &FmaLoop<NACC>};
+  static constexpr KernelSet<T> Table(const char* name, int mc_tiles, int nc_tiles) {
+    return KernelSet<T>{name,   MR,     NR,     KC,           mc_tiles * MR, nc_tiles * NR,
+                        LDP,    &PackA, &PackB, &Macro,       &MacroDirect,  &GemvN,
+                        &GemvT, &FmaLoop<NACC>};
   }
 };
 

@@ -15,8 +15,11 @@ struct KernelSet {
   int kc;            // packed depth
   int mc;            // packed rows of A (a multiple of mr)
   int nc;            // packed columns of B (a multiple of nr)
+  int a_ld;          // row stride of packed A; a packed block of r rows takes ceil(r/mr)*mr*a_ld
 
-  /** Packs `rows` rows x `kc` columns of A into mr-row micro-panels, zero-padding the last. */
+
+  /** Packs `rows` rows x `kc` columns of A into mr-row, row-major micro-panels (row stride
+   * a_ld), zero-padding the last. */
   void (*pack_a)(int64_t rows, int64_t kc, const T* a, int64_t lda, T* dst);
 
   /** Packs `kc` rows x `cols` columns of B into nr-column micro-panels, zero-padding the last. */

@@ -34,7 +34,7 @@ struct Ops {
 namespace nnbench::kernel {
 namespace {
 constexpr KernelSet<float> kSet =
-    avx512_f32::Kernels<avx512_f32::Ops, 14, 2>::Table<24>("14x32 avx512", 256, 24, 128);
+    avx512_f32::Kernels<avx512_f32::Ops, 14, 2, 512>::Table<24>("14x32 avx512", 12, 128);
 }  // namespace
 const KernelSet<float>* SgemmKernelsAvx512() { return &kSet; }
 }  // namespace nnbench::kernel

@@ -30,7 +30,7 @@ struct Ops {
 namespace nnbench::kernel {
 namespace {
 constexpr KernelSet<float> kSet =
-    avx2_f32::Kernels<avx2_f32::Ops, 6, 2>::Table<12>("6x16 avx2", 256, 32, 256);
+    avx2_f32::Kernels<avx2_f32::Ops, 6, 2, 256>::Table<12>("6x16 avx2", 32, 256);
 }  // namespace
 const KernelSet<float>* SgemmKernelsAvx2() { return &kSet; }
 }  // namespace nnbench::kernel

@@ -17,15 +17,32 @@ function typescriptLoaderActive(): boolean {
 }
 
 /**
- * Registers tsx's ESM loader once for the whole process. Global registration (not a namespaced
- * `tsImport`) is what makes a loaded file's `import "nnbench"` resolve to the running copy.
+ * Registers tsx's loaders once for the whole process. Global registration (not a namespaced
+ * `tsImport`) is what makes a loaded file's `import "nnbench"` resolve to the running copy. The
+ * CommonJS hook serves `.ts` files in packages that are not `"type": "module"`, which Node loads as
+ * CommonJS.
  */
 async function registerTypeScript(): Promise<void> {
   const g = globalThis as { [TSX_KEY]?: boolean };
   if (g[TSX_KEY] === true) return;
-  const api = (await import("tsx/esm/api")) as { register: () => unknown };
-  api.register();
+  const esm = (await import("tsx/esm/api")) as { register: () => unknown };
+  esm.register();
+  const cjs = (await import("tsx/cjs/api")) as { register: () => unknown };
+  cjs.register();
   g[TSX_KEY] = true;
+}
+
+/**
+ * The exports of an imported file. A TypeScript file loaded as CommonJS arrives as a namespace whose
+ * `default` is its `module.exports` (marked `__esModule` by the compiler): its exports are in there.
+ */
+function exportsOf(namespace: Record<string, unknown>): Record<string, unknown> {
+  const commonjs = namespace.default;
+  if (typeof commonjs === "object" && commonjs !== null && (commonjs as { __esModule?: unknown }).__esModule === true) {
+    const { default: _, ...named } = namespace;
+    return { ...(commonjs as Record<string, unknown>), ...named };
+  }
+  return namespace;
 }
 
 function isTypeScript(path: string): boolean {
@@ -37,12 +54,12 @@ export async function importFile(path: string): Promise<Record<string, unknown>>
   if (isTypeScript(path) && !typescriptLoaderActive()) await registerTypeScript();
   const url = pathToFileURL(path).href;
   try {
-    return (await import(url)) as Record<string, unknown>;
+    return exportsOf((await import(url)) as Record<string, unknown>);
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (code === "ERR_UNKNOWN_FILE_EXTENSION" && isTypeScript(path) && (globalThis as { [TSX_KEY]?: boolean })[TSX_KEY] !== true) {
       await registerTypeScript();
-      return (await import(url)) as Record<string, unknown>;
+      return exportsOf((await import(url)) as Record<string, unknown>);
     }
     throw e;
   }

@@ -14,8 +14,9 @@ import {
 } from "../src/compare.js";
 import { readResults } from "../src/reporter/index.js";
 import type { BenchmarkRecord, BenchmarkResult } from "../src/types.js";
+import { FIXTURES } from "./helpers/fixtures.js";
 
-const PY = "/work/shared/fixtures/nnbench-py";
+const PY = path.join(FIXTURES, "nnbench-py");
 
 function rec(name: string, fields: Partial<BenchmarkRecord> = {}): BenchmarkRecord {
   return { name, function: name, description: "", error_occurred: false, error_message: "", parameters: {}, time_ns: 1000, ...fields };

@@ -8,11 +8,12 @@ import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { FIXTURES } from "../helpers/fixtures.js";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const MAIN = path.join(ROOT, "dist/cli/main.js");
 export const DATA = path.join(ROOT, "test/data/cli");
-export const PY = "/work/shared/fixtures/nnbench-py";
+export const PY = path.join(FIXTURES, "nnbench-py");
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -58,6 +58,15 @@ describe("nnbench run", () => {
     expect(r.stderr).toBe("nnbench: warning: 1 of 5 benchmarks failed: fails\n");
   });
 
+  it("runs .ts benchmarks of a project that is not an ES module package", async () => {
+    const dir = path.join(DATA, "commonjs");
+    const r = await nnbench(["run", "benchmarks"], { cwd: dir });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^power\s+1024\s/m);
+    expect(r.stdout).toMatch(/^zeros_sum\s+0\s.*64 B\s+n=16$/m);
+  });
+
   it("keeps only tagged benchmarks with -t", async () => {
     const dir = tmp();
     const r = await nnbench(["run", path.join(DATA, "basic"), "-t", "fast", "-t", "native", "-o", path.join(dir, "r.json")]);

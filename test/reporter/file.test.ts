@@ -6,8 +6,9 @@ import { describe, expect, it } from "vitest";
 import { FileReporter, getReporter, readResults, ResultFormatError, UnsupportedTargetError, writeResult } from "../../src/reporter/index.js";
 import type { BenchmarkResult } from "../../src/types.js";
 import { sampleResult } from "./sample.js";
+import { FIXTURES } from "../helpers/fixtures.js";
 
-const PY = "/work/shared/fixtures/nnbench-py";
+const PY = path.join(FIXTURES, "nnbench-py");
 const FORMATS = ["json", "ndjson", "yaml", "csv", "parquet"];
 
 function tmp(): string {

@@ -7,8 +7,9 @@ import { readResults, ResultFormatError, SQLiteReporter, UnsupportedTargetError,
 import { parseSQLiteTarget } from "../../src/reporter/sqlite.js";
 import type { BenchmarkResult } from "../../src/types.js";
 import { sampleResult } from "./sample.js";
+import { FIXTURES } from "../helpers/fixtures.js";
 
-const PY_DB = "/work/shared/fixtures/nnbench-py/results.db";
+const PY_DB = path.join(FIXTURES, "nnbench-py", "results.db");
 
 function tmpDb(): string {
   return path.join(mkdtempSync(path.join(tmpdir(), "nnbench-sqlite-")), "sub", "results.db");

@@ -3,10 +3,10 @@
  * that yield I/O requests; `runSync` serves them with blocking calls and `runAsync` with the libuv
  * pool, so `loadNpy` and `loadNpySync` share every line of format logic.
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, fsyncSync } from "node:fs";
-import { open, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { open } from "node:fs/promises";
 
+import { replaceFile, replaceFileSync } from "../atomic-file.js";
 import { addon, type NativeStorage } from "./addon.js";
 
 /** A request a format generator makes of its file. */
@@ -68,53 +68,17 @@ export async function readFileAsync<T>(path: string, make: (size: number) => IoS
   }
 }
 
-function temporaryPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-}
-
 /**
  * Writes `path` atomically: the steps write a temporary file beside it, which replaces `path` only
  * once complete and flushed. A failure leaves any earlier file untouched.
  */
 export function writeFileSync(path: string, steps: IoSteps<void>): void {
-  const tmp = temporaryPath(path);
-  const fd = openSync(tmp, "w");
-  try {
-    serveSync(fd, steps);
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created or already gone
-    }
-    throw error;
-  }
+  replaceFileSync(path, (fd) => serveSync(fd, steps));
 }
 
 /** `writeFileSync` off the JavaScript thread. */
-export async function writeFileAsync(path: string, steps: IoSteps<void>): Promise<void> {
-  const tmp = temporaryPath(path);
-  const handle = await open(tmp, "w");
-  let closed = false;
-  try {
-    await serveAsync(handle.fd, steps);
-    await handle.sync();
-    await handle.close();
-    closed = true;
-    await rename(tmp, path);
-  } catch (error) {
-    if (!closed) await handle.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw error;
-  }
+export function writeFileAsync(path: string, steps: IoSteps<void>): Promise<void> {
+  return replaceFile(path, (fd) => serveAsync(fd, steps));
 }
 
 function serveSync<T>(fd: number, steps: IoSteps<T>): T {

@@ -7,4 +7,4 @@ export { parseRecord, parseResult } from "./records.js";
 export type { Reporter } from "./reporter.js";
 export { SQLITE_SCHEME, SQLiteReporter, parseSQLiteTarget, type SQLiteTarget } from "./sqlite.js";
 export { SUPPORTED_TARGETS, getReporter, readResults, writeResult } from "./target.js";
-export { writeFileAtomic, type ByteSource } from "./atomic.js";
+export { writeFileAtomic, type ByteSource } from "../atomic-file.js";

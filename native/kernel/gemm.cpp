@@ -83,6 +83,7 @@ const KernelSet<T>& Table() {
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t RoundUp(int64_t a, int64_t b) { return CeilDiv(a, b) * b; }
 int64_t Min(int64_t a, int64_t b) { return a < b ? a : b; }
+int64_t Max(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /** A growable, 64-byte aligned buffer kept per thread between calls. */
 class Scratch {
@@ -226,10 +227,19 @@ void ThreadGrid(int64_t m, int64_t n, int64_t mr, int64_t nr, int threads, int* 
   }
 }
 
+/** What the threads working on one product share besides the workspace. */
+struct Sync {
+  explicit Sync(int threads) : barrier(threads) {}
+  SpinBarrier barrier;
+  // Row blocks handed out one at a time when threads split the rows; two counters alternate
+  // between depth blocks like the B buffers do.
+  std::atomic<int64_t> tickets[2] = {{0}, {0}};
+};
+
 /** Thread `tid` of `threads` does its share of one product. */
 template <typename T>
 void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Workspace<T>& ws,
-             int tid, int threads, SpinBarrier* barrier) {
+             int tid, int threads, Sync* sync) {
   if (path == Path::kZero) {
     const int64_t r0 = p.m * tid / threads;
     const int64_t r1 = p.m * (tid + 1) / threads;
@@ -268,13 +278,26 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
   ThreadGrid(p.m, p.n, mr, nr, threads, &tm, &tn);
   const int ti = tid / tn;
   const int tj = tid % tn;
+  // Rows go in blocks of whole register tiles, at most mc rows each, balanced to within a tile.
+  // When threads split the rows, they take blocks from a shared counter rather than fixed
+  // halves, so a thread the OS delays (on a busy machine) leaves its share to the others; there
+  // are then at least two blocks per thread, and a multiple of the thread count.
+  const bool dynamic = threads > 1 && tn == 1;
   const int64_t tiles_m = CeilDiv(p.m, mr);
-  const int64_t r0 = Min(p.m, tiles_m * ti / tm * mr);
-  const int64_t r1 = Min(p.m, tiles_m * (ti + 1) / tm * mr);
+  const int64_t tiles_per_block = Max(1, ks.mc / mr);
+  const int64_t t0 = dynamic ? 0 : tiles_m * ti / tm;
+  const int64_t t1 = dynamic ? tiles_m : tiles_m * (ti + 1) / tm;
+  int64_t blocks = CeilDiv(t1 - t0, tiles_per_block);
+  if (dynamic) blocks = RoundUp(Max(blocks, 2 * static_cast<int64_t>(threads)), threads);
+  const auto block_rows = [&](int64_t b, int64_t* ic, int64_t* mc) {
+    const int64_t first = Min(p.m, (t0 + (t1 - t0) * b / blocks) * mr);
+    const int64_t last = Min(p.m, (t0 + (t1 - t0) * (b + 1) / blocks) * mr);
+    *ic = first;
+    *mc = last - first;
+  };
   T* a_pack = ws.a_pack + tid * ws.a_stride;
-  const int64_t mc_max = ks.mc;
-  // With few column panels a packed A block would be used only a few times: packing it (a
-  // transposing copy) costs more than reading A in place, which also streams it only once.
+  // With few column panels a packed A block would be used only a few times: packing it costs
+  // more than reading A in place, which also streams it only once.
   const bool direct = CeilDiv(p.n, nr) <= kDirectPanels;
   int iteration = 0;
   for (int64_t jc = 0; jc < p.n; jc += ks.nc) {
@@ -288,17 +311,24 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
       const int64_t kc = Min(ks.kc, p.k - pc);
       // Two B buffers alternate: packing the next block may overlap with others still reading
       // the previous one, and the barrier after each packing keeps a buffer from being
-      // overwritten while it is read.
+      // overwritten while it is read. The ticket counters alternate the same way.
       T* b_pack = ws.b_pack[iteration & 1];
+      std::atomic<int64_t>& tickets = sync->tickets[iteration & 1];
       ++iteration;
       if (s1 > s0) {
         ks.pack_b(kc, Min(nc, s1 * nr) - s0 * nr, p.b + pc * p.ldb + jc + s0 * nr, p.ldb,
                   b_pack + s0 * nr * kc);
       }
-      barrier->Wait();
+      sync->barrier.Wait();
+      // Every thread has finished taking tickets of the previous depth block: reset its counter
+      // for the next one (nobody takes from it before the next barrier).
+      if (tid == 0) sync->tickets[iteration & 1].store(0, std::memory_order_relaxed);
       if (c1 <= c0) continue;
-      for (int64_t ic = r0; ic < r1; ic += mc_max) {
-        const int64_t mc = Min(mc_max, r1 - ic);
+      const auto compute = [&](int64_t b) {
+        int64_t ic = 0;
+        int64_t mc = 0;
+        block_rows(b, &ic, &mc);
+        if (mc <= 0) return;
         T* c_block = p.c + ic * p.ldc + jc + c0;
         if (direct) {
           ks.macro_direct(mc, c1 - c0, kc, p.a + ic * p.lda + pc, p.lda, b_pack + c0 * kc, c_block,
@@ -307,6 +337,14 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
           ks.pack_a(mc, kc, p.a + ic * p.lda + pc, p.lda, a_pack);
           ks.macro(mc, c1 - c0, kc, a_pack, b_pack + c0 * kc, c_block, p.ldc, pc > 0);
         }
+      };
+      if (dynamic) {
+        for (int64_t b = tickets.fetch_add(1, std::memory_order_relaxed); b < blocks;
+             b = tickets.fetch_add(1, std::memory_order_relaxed)) {
+          compute(b);
+        }
+      } else {
+        for (int64_t b = 0; b < blocks; ++b) compute(b);
       }
     }
   }
@@ -337,9 +375,9 @@ template <typename T>
 void RunAlone(const KernelSet<T>& ks, const Product<T>& p, T* base) {
   const Path path = ChoosePath(p);
   const Workspace<T> ws = LayOut(ks, p, path, 1, base);
-  SpinBarrier barrier(1);
+  Sync sync(1);
   Prepare(p, path, ws);
-  RunPart(ks, p, path, ws, 0, 1, &barrier);
+  RunPart(ks, p, path, ws, 0, 1, &sync);
   Finish(p, path, ws);
 }
 
@@ -384,9 +422,9 @@ void GemmBatch(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T
     for (int64_t i = 0; i < batch; ++i) {
       const Product<T> p = item(i);
       const Workspace<T> ws = LayOut(ks, p, path, threads, base);
-      SpinBarrier barrier(threads);
+      Sync sync(threads);
       Prepare(p, path, ws);
-      auto job = [&](int tid) { RunPart(ks, p, path, ws, tid, threads, &barrier); };
+      auto job = [&](int tid) { RunPart(ks, p, path, ws, tid, threads, &sync); };
       Pool().Run(threads, job);
       Finish(p, path, ws);
     }

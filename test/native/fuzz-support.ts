@@ -3,7 +3,7 @@
  * fast-check generates and shrinks, a lenient ZIP field map for lying about sizes and offsets, and
  * the time budget.
  *
- * Budget: each fuzz property runs for NNBENCH_FUZZ_SECONDS seconds (default 6), as many
+ * Budget: each fuzz property runs for NNBENCH_FUZZ_SECONDS seconds (default 3), as many
  * executions as fit. NNBENCH_FUZZ_SEED fixes the seed to replay a run.
  */
 import { readFileSync } from "node:fs";
@@ -14,7 +14,7 @@ import fc from "fast-check";
 import { entries, fixture } from "../helpers/fixtures.js";
 
 /** Milliseconds each fuzz property may run. */
-export const BUDGET_MS = Math.max(0.5, Number(process.env.NNBENCH_FUZZ_SECONDS ?? "6")) * 1000;
+export const BUDGET_MS = Math.max(0.5, Number(process.env.NNBENCH_FUZZ_SECONDS ?? "3")) * 1000;
 
 /** fast-check parameters: time-boxed, effectively unlimited runs, optional fixed seed. */
 export function fuzzParameters<T>(): fc.Parameters<T> {

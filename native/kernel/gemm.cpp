@@ -23,7 +23,7 @@ namespace nnbench::kernel {
 namespace {
 
 // Products below this many flops run on the calling thread: waking workers costs more.
-constexpr double kMinParallelFlops = 1 << 21;
+constexpr double kMinParallelFlops = 6e6;
 // Matrix-vector products are bound by memory traffic; split them above this many bytes of matrix.
 constexpr double kMinParallelBytes = 1 << 18;
 #ifndef NNBENCH_DIRECT_PANELS

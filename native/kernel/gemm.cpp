@@ -27,7 +27,7 @@ constexpr double kMinParallelFlops = 6e6;
 // Matrix-vector products are bound by memory traffic; split them above this many bytes of matrix.
 constexpr double kMinParallelBytes = 1 << 18;
 // Products whose B has at most this many column panels read A in place instead of packing it.
-constexpr int64_t kDirectPanels = 2;
+constexpr int64_t kDirectPanels = 8;
 // Batched products below this many flops each are spread over threads one product per task.
 constexpr double kBatchTaskFlops = 1 << 24;
 

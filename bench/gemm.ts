@@ -330,7 +330,8 @@ const jsResults = cases.map((c) => (c.js ? { naive: naive(c), ml: mlMatrix(c) } 
 const header = ["case", "thr", "nnbench", "% peak", "NumPy", "vs NumPy", "ORT", "vs ORT", "ml-matrix", "naive JS"];
 const rows = cases.map((c, i) => {
   const v = oursResults[i] ?? 0;
-  const pk = ourPeak ? ourPeak[c.threads === 1 ? 0 : 1] : undefined;
+  // float64 lanes are half as many per vector: its peak is half the float32 one.
+  const pk = ourPeak ? ourPeak[c.threads === 1 ? 0 : 1] / (c.dtype === "float64" ? 2 : 1) : undefined;
   const js = jsResults[i];
   return [
     c.label,
@@ -352,6 +353,7 @@ console.log(`GFLOP/s (best of runs over ${rounds} round(s)); ratios are nnbench 
 console.log(line(header));
 console.log(`|${widths.map((w, i) => (i < 2 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`);
 for (const r of rows) console.log(line(r));
+console.log("% peak: of the measured FMA peak for the thread count (half of it for float64).");
 for (const note of npNotes) console.log(note);
 const mv = cases.findIndex((c) => c.vector && c.threads === 1);
 if (mv >= 0) {

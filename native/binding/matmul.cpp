@@ -161,13 +161,16 @@ class GemmWorker : public Napi::AsyncWorker {
   GemmWorker(Napi::Env env, GemmJob job, const Napi::CallbackInfo& info, Storage* a, Storage* b,
              Storage* c)
       : Napi::AsyncWorker(env, "nnbench:matmul"),
-        deferred_(Napi::Promise::Deferred::New(env)),
         job_(std::move(job)),
         a_(env, info[0].As<Napi::Object>(), a),
         b_(env, info[1].As<Napi::Object>(), b),
-        c_(env, info[2].As<Napi::Object>(), c) {}
+        c_(env, info[2].As<Napi::Object>(), c) {
+    napi_value promise = nullptr;
+    if (napi_create_promise(env, &deferred_, &promise) == napi_ok) promise_ = promise;
+  }
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
+  /** The promise, or an empty value when it could not be made (a JavaScript error is pending). */
+  Napi::Value Promise() const { return Napi::Value(Env(), promise_); }
 
   void Execute() override {
     try {
@@ -181,11 +184,17 @@ class GemmWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+  // Settled through the C API and without checking the status: while a worker thread's
+  // environment shuts down, settling fails, and node-addon-api's wrappers would turn that failure
+  // into a fatal error. The pins still release the operands in the destructor.
+  void OnOK() override { napi_resolve_deferred(Env(), deferred_, Env().Undefined()); }
+  void OnError(const Napi::Error& error) override {
+    napi_reject_deferred(Env(), deferred_, error.Value());
+  }
 
  private:
-  Napi::Promise::Deferred deferred_;
+  napi_deferred deferred_ = nullptr;
+  napi_value promise_ = nullptr;
   GemmJob job_;
   StoragePin a_;
   StoragePin b_;
@@ -199,7 +208,11 @@ Napi::Value GemmAsync(const Napi::CallbackInfo& info) {
     Storage *a = nullptr, *b = nullptr, *c = nullptr;
     if (!ReadJob(info, &job, &a, &b, &c)) return info.Env().Undefined();
     auto* worker = new GemmWorker(info.Env(), std::move(job), info, a, b, c);
-    Napi::Promise promise = worker->Promise();
+    Napi::Value promise = worker->Promise();
+    if (promise.IsEmpty()) {
+      delete worker;
+      return info.Env().Undefined();
+    }
     worker->Queue();
     return promise;
   });

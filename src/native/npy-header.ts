@@ -94,6 +94,8 @@ export function parseHeader(
   let elements = 1n;
   for (const d of shape) {
     if (d < 0n) throw new HeaderError(`shape (${shape.join(", ")}) has a negative dimension`);
+    // A zero elsewhere keeps the data empty, but every dimension must still be a safe integer.
+    if (d > BigInt(Number.MAX_SAFE_INTEGER)) throw new HeaderError(`shape (${shape.join(", ")}) has a dimension above 2^53 - 1`);
     elements *= d;
   }
   const dataBytes = elements * BigInt(itemSize(dtype));

@@ -79,15 +79,18 @@ class FileRangeWorker : public Napi::AsyncWorker {
  public:
   FileRangeWorker(Napi::Env env, const FileRange& r, bool write)
       : Napi::AsyncWorker(env, write ? "nnbench.writeFrom" : "nnbench.readInto"),
-        deferred_(Napi::Promise::Deferred::New(env)),
         pin_(env, r.object, r.storage),
         fd_(r.fd),
         position_(r.position),
         offset_(r.offset),
         length_(r.length),
-        write_(write) {}
+        write_(write) {
+    napi_value promise = nullptr;
+    if (napi_create_promise(env, &deferred_, &promise) == napi_ok) promise_ = promise;
+  }
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
+  /** The promise, or an empty value when it could not be made (a JavaScript error is pending). */
+  Napi::Value Promise() const { return Napi::Value(Env(), promise_); }
 
  protected:
   void Execute() override {
@@ -100,14 +103,23 @@ class FileRangeWorker : public Napi::AsyncWorker {
       if (done_ < 0) SetError("read failed: " + error);
     }
   }
+  // Settled through the C API without checking the status: while a worker thread's environment
+  // shuts down, settling fails, and node-addon-api's wrappers would make that a fatal error. The
+  // pin still releases the storage in the destructor.
   void OnOK() override {
-    Napi::Env env = Env();
-    deferred_.Resolve(write_ ? env.Undefined() : Napi::Number::New(env, static_cast<double>(done_)));
+    napi_value value = nullptr;
+    if (write_) {
+      napi_get_undefined(Env(), &value);
+    } else {
+      napi_create_double(Env(), static_cast<double>(done_), &value);
+    }
+    napi_resolve_deferred(Env(), deferred_, value);
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override { napi_reject_deferred(Env(), deferred_, e.Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
+  napi_deferred deferred_ = nullptr;
+  napi_value promise_ = nullptr;
   StoragePin pin_;
   int fd_;
   uint64_t position_;
@@ -122,7 +134,11 @@ Napi::Value QueueFileRange(const Napi::CallbackInfo& info, bool write) {
   FileRange r;
   if (!ParseFileRange(info, &r)) return env.Undefined();
   auto* worker = new FileRangeWorker(env, r, write);
-  Napi::Promise promise = worker->Promise();
+  Napi::Value promise = worker->Promise();
+  if (promise.IsEmpty()) {
+    delete worker;
+    return env.Undefined();
+  }
   worker->Queue();
   return promise;
 }

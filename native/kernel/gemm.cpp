@@ -26,8 +26,11 @@ namespace {
 constexpr double kMinParallelFlops = 6e6;
 // Matrix-vector products are bound by memory traffic; split them above this many bytes of matrix.
 constexpr double kMinParallelBytes = 1 << 18;
-// Products whose B has at most this many column panels read A in place instead of packing it.
+// Products whose B has at most this many column panels read A in place instead of packing it,
+// in depth blocks this many times the packed depth (longer runs along A's rows for the hardware
+// prefetcher; B's panels still fit L2).
 constexpr int64_t kDirectPanels = 8;
+constexpr int64_t kDirectDepth = 2;
 // Batched products below this many flops each are spread over threads one product per task.
 constexpr double kBatchTaskFlops = 1 << 24;
 
@@ -148,6 +151,18 @@ Path ChoosePath(const Product<T>& p) {
 
 constexpr int64_t kAlignElems = 16;  // keeps every workspace region 64-byte aligned
 
+/** Whether the blocked path reads A in place (see kDirectPanels). */
+template <typename T>
+bool ReadsAInPlace(const KernelSet<T>& ks, const Product<T>& p) {
+  return CeilDiv(p.n, ks.nr) <= kDirectPanels;
+}
+
+/** Depth of one packed B block. */
+template <typename T>
+int64_t DepthBlock(const KernelSet<T>& ks, const Product<T>& p) {
+  return ReadsAInPlace(ks, p) ? ks.kc * kDirectDepth : ks.kc;
+}
+
 /** Workspace regions for one product computed by `threads` cooperating threads. */
 template <typename T>
 struct Workspace {
@@ -161,7 +176,7 @@ struct Workspace {
 template <typename T>
 int64_t WorkspaceElems(const KernelSet<T>& ks, const Product<T>& p, Path path, int threads) {
   if (path == Path::kGemm) {
-    const int64_t kc = Min(ks.kc, p.k);
+    const int64_t kc = Min(DepthBlock(ks, p), p.k);
     const int64_t b = RoundUp(kc * RoundUp(Min(ks.nc, p.n), ks.nr), kAlignElems);
     const int64_t a = RoundUp(ks.a_ld * Min(ks.mc, RoundUp(p.m, ks.mr)), kAlignElems);
     return (threads > 1 ? 2 : 1) * b + threads * a;
@@ -176,7 +191,7 @@ template <typename T>
 Workspace<T> LayOut(const KernelSet<T>& ks, const Product<T>& p, Path path, int threads, T* base) {
   Workspace<T> ws;
   if (path == Path::kGemm) {
-    const int64_t kc = Min(ks.kc, p.k);
+    const int64_t kc = Min(DepthBlock(ks, p), p.k);
     const int64_t b = RoundUp(kc * RoundUp(Min(ks.nc, p.n), ks.nr), kAlignElems);
     ws.b_pack[0] = base;
     ws.b_pack[1] = threads > 1 ? base + b : base;
@@ -305,7 +320,8 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
   T* a_pack = ws.a_pack + tid * ws.a_stride;
   // With few column panels a packed A block would be used only a few times: packing it costs
   // more than reading A in place, which also streams it only once.
-  const bool direct = CeilDiv(p.n, nr) <= kDirectPanels;
+  const bool direct = ReadsAInPlace(ks, p);
+  const int64_t depth = DepthBlock(ks, p);
   int iteration = 0;
   for (int64_t jc = 0; jc < p.n; jc += ks.nc) {
     const int64_t nc = Min(ks.nc, p.n - jc);
@@ -314,8 +330,8 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
     const int64_t c1 = Min(nc, panels * (tj + 1) / tn * nr);
     const int64_t s0 = panels * tid / threads;
     const int64_t s1 = panels * (tid + 1) / threads;
-    for (int64_t pc = 0; pc < p.k; pc += ks.kc) {
-      const int64_t kc = Min(ks.kc, p.k - pc);
+    for (int64_t pc = 0; pc < p.k; pc += depth) {
+      const int64_t kc = Min(depth, p.k - pc);
       // Two B buffers alternate: packing the next block may overlap with others still reading
       // the previous one, and the barrier after each packing keeps a buffer from being
       // overwritten while it is read. The ticket counters alternate the same way.

@@ -117,6 +117,8 @@ describe("matmul on larger and odd shapes", () => {
     [513, 2, 77],
     [3, 515, 400],
     [1000, 33, 17],
+    [50, 40, 2600], // A read in place, several depth blocks
+    [37, 300, 1100], // A packed, several depth blocks
   ];
   for (const dtype of ["float32", "float64"] as const) {
     for (const isa of initial.availableIsas) {

@@ -157,6 +157,17 @@ bool ReadsAInPlace(const KernelSet<T>& ks, const Product<T>& p) {
   return CeilDiv(p.n, ks.nr) <= kDirectPanels;
 }
 
+/**
+ * Elements of one packed-B buffer: room for every panel of a column block, at full depth, also
+ * when each thread keeps its share of panels in a region of its own.
+ */
+template <typename T>
+int64_t BufferB(const KernelSet<T>& ks, const Product<T>& p, int64_t depth, int threads) {
+  const int64_t panels = CeilDiv(Min(ks.nc, p.n), ks.nr);
+  const int64_t per_thread = CeilDiv(panels, threads);
+  return RoundUp(Min(depth, p.k) * ks.nr * per_thread * threads, kAlignElems);
+}
+
 /** Depth of one packed B block. */
 template <typename T>
 int64_t DepthBlock(const KernelSet<T>& ks, const Product<T>& p) {
@@ -176,8 +187,7 @@ struct Workspace {
 template <typename T>
 int64_t WorkspaceElems(const KernelSet<T>& ks, const Product<T>& p, Path path, int threads) {
   if (path == Path::kGemm) {
-    const int64_t kc = Min(DepthBlock(ks, p), p.k);
-    const int64_t b = RoundUp(kc * RoundUp(Min(ks.nc, p.n), ks.nr), kAlignElems);
+    const int64_t b = BufferB(ks, p, DepthBlock(ks, p), threads);
     const int64_t a = RoundUp(ks.a_ld * Min(ks.mc, RoundUp(p.m, ks.mr)), kAlignElems);
     return (threads > 1 ? 2 : 1) * b + threads * a;
   }
@@ -191,8 +201,7 @@ template <typename T>
 Workspace<T> LayOut(const KernelSet<T>& ks, const Product<T>& p, Path path, int threads, T* base) {
   Workspace<T> ws;
   if (path == Path::kGemm) {
-    const int64_t kc = Min(DepthBlock(ks, p), p.k);
-    const int64_t b = RoundUp(kc * RoundUp(Min(ks.nc, p.n), ks.nr), kAlignElems);
+    const int64_t b = BufferB(ks, p, DepthBlock(ks, p), threads);
     ws.b_pack[0] = base;
     ws.b_pack[1] = threads > 1 ? base + b : base;
     ws.a_pack = base + (threads > 1 ? 2 : 1) * b;
@@ -322,6 +331,12 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
   // more than reading A in place, which also streams it only once.
   const bool direct = ReadsAInPlace(ks, p);
   const int64_t depth = DepthBlock(ks, p);
+  // Threads that split only the columns pack and read just their own panels, in a region of
+  // the B buffer that is theirs for the whole product: no barrier is needed, and no thread can
+  // overwrite panels another is still reading, whatever the depth of each block.
+  const bool own_panels = tm == 1;
+  const int64_t own_offset =
+      own_panels ? tid * CeilDiv(CeilDiv(Min(ks.nc, p.n), nr), threads) * nr * Min(depth, p.k) : 0;
   int iteration = 0;
   for (int64_t jc = 0; jc < p.n; jc += ks.nc) {
     const int64_t nc = Min(ks.nc, p.n - jc);
@@ -335,19 +350,21 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
       // Two B buffers alternate: packing the next block may overlap with others still reading
       // the previous one, and the barrier after each packing keeps a buffer from being
       // overwritten while it is read. The ticket counters alternate the same way.
-      T* b_pack = ws.b_pack[iteration & 1];
+      // In own_panels mode, b_pack points at this thread's region, holding panels s0.. (which
+      // are the columns c0..c1 it computes).
+      T* b_pack = ws.b_pack[iteration & 1] + own_offset;
+      T* b_mine = own_panels ? b_pack : b_pack + s0 * nr * kc;
       std::atomic<int64_t>& tickets = sync->tickets[iteration & 1];
       ++iteration;
       if (s1 > s0) {
-        ks.pack_b(kc, Min(nc, s1 * nr) - s0 * nr, p.b + pc * p.ldb + jc + s0 * nr, p.ldb,
-                  b_pack + s0 * nr * kc);
+        ks.pack_b(kc, Min(nc, s1 * nr) - s0 * nr, p.b + pc * p.ldb + jc + s0 * nr, p.ldb, b_mine);
       }
-      // Threads that split only the columns pack just the panels they use themselves.
-      if (tm > 1) sync->barrier.Wait();
+      if (!own_panels) sync->barrier.Wait();
       // Every thread has finished taking tickets of the previous depth block: reset its counter
       // for the next one (nobody takes from it before the next barrier).
       if (tid == 0) sync->tickets[iteration & 1].store(0, std::memory_order_relaxed);
       if (c1 <= c0) continue;
+      const T* b_panels = own_panels ? b_mine : b_pack + c0 * kc;
       const auto compute = [&](int64_t b) {
         int64_t ic = 0;
         int64_t mc = 0;
@@ -355,11 +372,11 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
         if (mc <= 0) return;
         T* c_block = p.c + ic * p.ldc + jc + c0;
         if (direct) {
-          ks.macro_direct(mc, c1 - c0, kc, p.a + ic * p.lda + pc, p.lda, b_pack + c0 * kc, c_block,
+          ks.macro_direct(mc, c1 - c0, kc, p.a + ic * p.lda + pc, p.lda, b_panels, c_block,
                           p.ldc, pc > 0);
         } else {
           ks.pack_a(mc, kc, p.a + ic * p.lda + pc, p.lda, a_pack);
-          ks.macro(mc, c1 - c0, kc, a_pack, b_pack + c0 * kc, c_block, p.ldc, pc > 0);
+          ks.macro(mc, c1 - c0, kc, a_pack, b_panels, c_block, p.ldc, pc > 0);
         }
       };
       if (dynamic) {

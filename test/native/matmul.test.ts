@@ -142,6 +142,36 @@ describe("matmul on larger and odd shapes", () => {
   }
 });
 
+describe("threads sharing one product", () => {
+  // Shapes whose depth is not a multiple of the block depth and whose width spans more than one
+  // column block: threads must never overwrite packed panels another thread still reads.
+  const shapes: [number, number, number][] = [
+    [37, 300, 1100],
+    [16, 4200, 700],
+    [200, 96, 1500],
+  ];
+  for (const isa of initial.availableIsas) {
+    it(`repeated products agree with the reference on ${isa}`, () => {
+      expect(setGemmIsa(isa)).toBe(true);
+      setNumThreads(2);
+      let seed = 90;
+      for (const [m, n, k] of shapes) {
+        const a = randomTensor([m, k], "float32", seed++);
+        const b = randomTensor([k, n], "float32", seed++);
+        using first = matmul(a, b);
+        expectProduct(first.data(), a.data(), b.data(), m, n, k, "float32");
+        using again = Tensor.empty([m, n]);
+        for (let i = 0; i < 10; i++) {
+          matmul(a, b, { out: again });
+          expect(Array.from(again.data())).toEqual(Array.from(first.data()));
+        }
+        a.dispose();
+        b.dispose();
+      }
+    });
+  }
+});
+
 describe("IEEE special values", () => {
   for (const isa of initial.availableIsas) {
     for (const [m, n, k] of [[5, 7, 3], [37, 45, 29], [150, 200, 300]] as const) {

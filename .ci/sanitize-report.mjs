@@ -1,10 +1,12 @@
 // Reads the sanitizer logs of a run and decides whether it passed.
 //
 // Every AddressSanitizer or UndefinedBehaviorSanitizer error fails the run. Leak reports are split
-// into single leaks: a leak fails the run when any frame of its allocation stack lies in the addon
-// (nnbench.node or its sources); leaks whose every frame is in node, V8 or the C/C++ runtimes are
-// node's own allocations left at exit and are only counted. Reports of programs other than node
-// (shell tools the test runner starts) are ignored.
+// into single leaks, and a leak fails the run when the addon made the allocation: the innermost
+// frame above the allocator is in the addon (nnbench.node, its sources or the node-addon-api code
+// compiled into it), or is a Node-API function (napi_*) the addon called directly (references,
+// wraps, promises). Other leaks are node's and V8's own allocations left at exit, including V8
+// bookkeeping allocated deep inside a call the addon made; they are only counted. Reports of
+// programs other than node (shell tools the test runner starts) are ignored.
 //
 //   node .ci/sanitize-report.mjs <reports-dir>
 import { readdirSync, readFileSync } from "node:fs";
@@ -13,7 +15,18 @@ import { join } from "node:path";
 const dir = process.argv[2];
 if (!dir) throw new Error("usage: sanitize-report.mjs <reports-dir>");
 
-const ours = /nnbench\.node|\/native\/(core|binding|kernel)\//;
+const ours = /nnbench\.node|\/native\/(core|binding|kernel|fuzz)\/|node-addon-api\/napi/;
+const allocator = /libsanitizer|asan_malloc|asan_new_delete|in (operator new|operator delete|malloc|calloc|realloc|aligned_alloc|posix_memalign|__interceptor_)/;
+
+/** Whether the addon made the allocation a leak report describes. */
+function madeByAddon(leak) {
+  const frames = leak.split("\n").filter((line) => /^\s*#\d+ /.test(line));
+  const inner = frames.findIndex((frame) => !allocator.test(frame));
+  if (inner < 0) return false;
+  const frame = frames[inner];
+  if (ours.test(frame)) return true;
+  return / in napi_\w+/.test(frame) && ours.test(frames[inner + 1] ?? "");
+}
 let failures = 0;
 let nodeLeaks = 0;
 let nodeLeakBytes = 0;
@@ -41,7 +54,7 @@ for (const name of readdirSync(dir).sort()) {
     }
     const leaks = error.split(/\n\n(?=(?:Direct|Indirect) leak)/).filter((b) => /^(Direct|Indirect) leak/.test(b.trim()));
     for (const leak of leaks) {
-      if (ours.test(leak)) {
+      if (madeByAddon(leak)) {
         failures++;
         console.error(`--- ${name}: leak from the addon\n${leak.trim()}\n`);
       } else {

@@ -4,8 +4,8 @@
  * peak for reference. Every figure is the best of several runs (GFLOP/s, 2*m*n*k flops per
  * product). Peers that are missing are skipped with a note.
  *
- * On a machine shared with other work, timings swing widely: each peer is measured in every one
- * of `--rounds` rounds (nnbench, onnxruntime, NumPy in turn) and its best figure counts.
+ * On a machine shared with other work, timings swing widely: in each of `--rounds` rounds the
+ * peers take turns case by case (nnbench, onnxruntime, NumPy), and each one's best figure counts.
  *
  *   npm run bench:gemm [-- --quick] [-- --seconds 1.5] [-- --rounds 3]
  */
@@ -299,23 +299,18 @@ for (let round = 0; round < rounds; round++) {
     peak[isa] = [p1, p2];
   }
   setGemmIsa(info.isa);
-  for (const [i, c] of cases.entries()) oursResults[i] = better(oursResults[i], await ours(c));
-  if (typeof ortModule !== "string") {
-    for (const [i, c] of cases.entries()) ortResults[i] = better(ortResults[i], await onnx(ortModule, c));
-  }
-  // NumPy: default OpenBLAS core detection and OPENBLAS_CORETYPE=Haswell; the faster counts.
-  for (const threads of [1, 2]) {
-    const list = cases.filter((c) => c.threads === threads);
+  // Peers take turns case by case, so each meets about the same load from other processes.
+  for (const [i, c] of cases.entries()) {
+    oursResults[i] = better(oursResults[i], await ours(c));
+    if (typeof ortModule !== "string") ortResults[i] = better(ortResults[i], await onnx(ortModule, c));
+    // NumPy: default OpenBLAS core detection and OPENBLAS_CORETYPE=Haswell; the faster counts.
     for (const coretype of [undefined, "Haswell"]) {
-      const run = numpy(threads, coretype, list);
+      const run = numpy(c.threads, coretype, [c]);
       if (typeof run === "string") {
         npNotes.add(run);
         continue;
       }
-      list.forEach((c, i) => {
-        const at = cases.indexOf(c);
-        npResults[at] = better(npResults[at], run.gflops[i]);
-      });
+      npResults[i] = better(npResults[i], run.gflops[0]);
       npNotes.add(`NumPy ${run.version} (OpenBLAS; best of default core detection and OPENBLAS_CORETYPE=Haswell)`);
     }
   }

@@ -4,6 +4,7 @@
 #include "gemm.h"
 
 #include <atomic>
+#include <memory>
 #include <cstdlib>
 #include <cstring>
 #include <chrono>
@@ -239,8 +240,12 @@ void Finish(const Product<T>& p, Path path, const Workspace<T>& ws) {
  * barrier at all (measured faster than splitting rows on two cores with private L2 caches, up to
  * 20% at some sizes). Otherwise the grid that wastes the least padded work.
  */
+bool SplitsColumns(int64_t n, int64_t nr, int threads) {
+  return CeilDiv(n, nr) >= 2 * static_cast<int64_t>(threads);
+}
+
 void ThreadGrid(int64_t m, int64_t n, int64_t mr, int64_t nr, int threads, int* tm, int* tn) {
-  if (CeilDiv(n, nr) >= 2 * static_cast<int64_t>(threads)) {
+  if (SplitsColumns(n, nr, threads)) {
     *tm = 1;
     *tn = threads;
     return;
@@ -260,11 +265,15 @@ void ThreadGrid(int64_t m, int64_t n, int64_t mr, int64_t nr, int threads, int* 
 
 /** What the threads working on one product share besides the workspace. */
 struct Sync {
-  explicit Sync(int threads) : barrier(threads) {}
+  explicit Sync(int threads) : barrier(threads), claimed(new std::atomic<bool>[threads]) {
+    for (int i = 0; i < threads; ++i) claimed[i].store(false, std::memory_order_relaxed);
+  }
   SpinBarrier barrier;
   // Row blocks handed out one at a time when threads split the rows; two counters alternate
   // between depth blocks like the B buffers do.
   std::atomic<int64_t> tickets[2] = {{0}, {0}};
+  // Column shares taken so far when threads split the columns.
+  std::unique_ptr<std::atomic<bool>[]> claimed;
 };
 
 /** Thread `tid` of `threads` does its share of one product. */
@@ -335,59 +344,78 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
   // the B buffer that is theirs for the whole product: no barrier is needed, and no thread can
   // overwrite panels another is still reading, whatever the depth of each block.
   const bool own_panels = tm == 1;
-  const int64_t own_offset =
-      own_panels ? tid * CeilDiv(CeilDiv(Min(ks.nc, p.n), nr), threads) * nr * Min(depth, p.k) : 0;
-  int iteration = 0;
-  for (int64_t jc = 0; jc < p.n; jc += ks.nc) {
-    const int64_t nc = Min(ks.nc, p.n - jc);
-    const int64_t panels = CeilDiv(nc, nr);
-    const int64_t c0 = Min(nc, panels * tj / tn * nr);
-    const int64_t c1 = Min(nc, panels * (tj + 1) / tn * nr);
-    const int64_t s0 = panels * tid / threads;
-    const int64_t s1 = panels * (tid + 1) / threads;
-    for (int64_t pc = 0; pc < p.k; pc += depth) {
-      const int64_t kc = Min(depth, p.k - pc);
-      // Two B buffers alternate: packing the next block may overlap with others still reading
-      // the previous one, and the barrier after each packing keeps a buffer from being
-      // overwritten while it is read. The ticket counters alternate the same way.
-      // In own_panels mode, b_pack points at this thread's region, holding panels s0.. (which
-      // are the columns c0..c1 it computes).
-      T* b_pack = ws.b_pack[iteration & 1] + own_offset;
-      T* b_mine = own_panels ? b_pack : b_pack + s0 * nr * kc;
-      std::atomic<int64_t>& tickets = sync->tickets[iteration & 1];
-      ++iteration;
-      if (s1 > s0) {
-        ks.pack_b(kc, Min(nc, s1 * nr) - s0 * nr, p.b + pc * p.ldb + jc + s0 * nr, p.ldb, b_mine);
-      }
-      if (!own_panels) sync->barrier.Wait();
-      // Every thread has finished taking tickets of the previous depth block: reset its counter
-      // for the next one (nobody takes from it before the next barrier).
-      if (tid == 0) sync->tickets[iteration & 1].store(0, std::memory_order_relaxed);
-      if (c1 <= c0) continue;
-      const T* b_panels = own_panels ? b_mine : b_pack + c0 * kc;
-      const auto compute = [&](int64_t b) {
-        int64_t ic = 0;
-        int64_t mc = 0;
-        block_rows(b, &ic, &mc);
-        if (mc <= 0) return;
-        T* c_block = p.c + ic * p.ldc + jc + c0;
-        if (direct) {
-          ks.macro_direct(mc, c1 - c0, kc, p.a + ic * p.lda + pc, p.lda, b_panels, c_block,
-                          p.ldc, pc > 0);
+  // One share of the work: with own_panels, the columns of share `share` (a thread's, unless
+  // another thread took it over); otherwise this thread's part of the rows.
+  const auto run_share = [&](int share) {
+    const int col_share = own_panels ? share : tj;
+    const int64_t own_offset =
+        own_panels ? share * CeilDiv(CeilDiv(Min(ks.nc, p.n), nr), threads) * nr * Min(depth, p.k)
+                   : 0;
+    int iteration = 0;
+    for (int64_t jc = 0; jc < p.n; jc += ks.nc) {
+      const int64_t nc = Min(ks.nc, p.n - jc);
+      const int64_t panels = CeilDiv(nc, nr);
+      const int64_t c0 = Min(nc, panels * col_share / tn * nr);
+      const int64_t c1 = Min(nc, panels * (col_share + 1) / tn * nr);
+      const int64_t s0 = panels * share / threads;
+      const int64_t s1 = panels * (share + 1) / threads;
+      for (int64_t pc = 0; pc < p.k; pc += depth) {
+        const int64_t kc = Min(depth, p.k - pc);
+        // Two B buffers alternate: packing the next block may overlap with others still
+        // reading the previous one, and the barrier after each packing keeps a buffer from being
+        // overwritten while it is read. The ticket counters alternate the same way. With
+        // own_panels, b_pack points at the share's own region, holding panels s0.. (which are
+        // the columns c0..c1 it computes).
+        T* b_pack = ws.b_pack[iteration & 1] + own_offset;
+        T* b_mine = own_panels ? b_pack : b_pack + s0 * nr * kc;
+        std::atomic<int64_t>& tickets = sync->tickets[iteration & 1];
+        ++iteration;
+        if (s1 > s0) {
+          ks.pack_b(kc, Min(nc, s1 * nr) - s0 * nr, p.b + pc * p.ldb + jc + s0 * nr, p.ldb,
+                    b_mine);
+        }
+        if (!own_panels) {
+          sync->barrier.Wait();
+          // Every thread has finished taking tickets of the previous depth block: reset its
+          // counter for the next one (nobody takes from it before the next barrier).
+          if (tid == 0) sync->tickets[iteration & 1].store(0, std::memory_order_relaxed);
+        }
+        if (c1 <= c0) continue;
+        const T* b_panels = own_panels ? b_mine : b_pack + c0 * kc;
+        const auto compute = [&](int64_t b) {
+          int64_t ic = 0;
+          int64_t mc = 0;
+          block_rows(b, &ic, &mc);
+          if (mc <= 0) return;
+          T* c_block = p.c + ic * p.ldc + jc + c0;
+          if (direct) {
+            ks.macro_direct(mc, c1 - c0, kc, p.a + ic * p.lda + pc, p.lda, b_panels, c_block,
+                            p.ldc, pc > 0);
+          } else {
+            ks.pack_a(mc, kc, p.a + ic * p.lda + pc, p.lda, a_pack);
+            ks.macro(mc, c1 - c0, kc, a_pack, b_panels, c_block, p.ldc, pc > 0);
+          }
+        };
+        if (dynamic) {
+          for (int64_t b = tickets.fetch_add(1, std::memory_order_relaxed); b < blocks;
+               b = tickets.fetch_add(1, std::memory_order_relaxed)) {
+            compute(b);
+          }
         } else {
-          ks.pack_a(mc, kc, p.a + ic * p.lda + pc, p.lda, a_pack);
-          ks.macro(mc, c1 - c0, kc, a_pack, b_panels, c_block, p.ldc, pc > 0);
+          for (int64_t b = 0; b < blocks; ++b) compute(b);
         }
-      };
-      if (dynamic) {
-        for (int64_t b = tickets.fetch_add(1, std::memory_order_relaxed); b < blocks;
-             b = tickets.fetch_add(1, std::memory_order_relaxed)) {
-          compute(b);
-        }
-      } else {
-        for (int64_t b = 0; b < blocks; ++b) compute(b);
       }
     }
+  };
+  if (own_panels && threads > 1) {
+    // Column shares are independent: a thread that finishes its own takes over any share whose
+    // thread has not started yet (on a busy machine the OS may run it late).
+    for (int k = 0; k < threads; ++k) {
+      const int share = (tid + k) % threads;
+      if (!sync->claimed[share].exchange(true, std::memory_order_acq_rel)) run_share(share);
+    }
+  } else {
+    run_share(tid);
   }
 }
 
@@ -456,7 +484,7 @@ void GemmBatch(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T
         RunAlone(ks, item(i), base + tid * per);
       }
     };
-    Pool().Run(threads, job);
+    Pool().Run(threads, job, /*cancellable=*/true);  // the caller can take every product
   } else {
     T* base =
         static_cast<T*>(t_scratch.Get(sizeof(T) * WorkspaceElems(ks, first, path, threads)));
@@ -466,7 +494,9 @@ void GemmBatch(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T
       Sync sync(threads);
       Prepare(p, path, ws);
       auto job = [&](int tid) { RunPart(ks, p, path, ws, tid, threads, &sync); };
-      Pool().Run(threads, job);
+      // Column shares can all be taken over by the caller: it need not wait for a worker that
+      // the OS has not run yet.
+      Pool().Run(threads, job, path == Path::kGemm && SplitsColumns(p.n, ks.nr, threads));
       Finish(p, path, ws);
     }
   }

@@ -21,13 +21,14 @@ ThreadPool::~ThreadPool() {
 
 void ThreadPool::EnsureWorkers(int count) {
   while (static_cast<int>(workers_.size()) < count) {
-    const int id = static_cast<int>(workers_.size());
-    workers_.emplace_back(&ThreadPool::WorkerMain, this, id,
+    const int tid = static_cast<int>(workers_.size()) + 1;
+    slots_.push_back(std::make_unique<Slot>());
+    workers_.emplace_back(&ThreadPool::WorkerMain, this, slots_.back().get(), tid,
                           generation_.load(std::memory_order_acquire));
   }
 }
 
-void ThreadPool::Run(int threads, Fn fn, void* ctx) {
+void ThreadPool::Run(int threads, Fn fn, void* ctx, bool cancellable) {
   if (threads <= 1) {
     fn(ctx, 0);
     return;
@@ -35,18 +36,24 @@ void ThreadPool::Run(int threads, Fn fn, void* ctx) {
   EnsureWorkers(threads - 1);
   fn_ = fn;
   ctx_ = ctx;
-  threads_ = threads;
-  remaining_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+  for (int w = 0; w + 1 < threads; ++w) slots_[w]->state.store(kPending, std::memory_order_release);
   {
     std::lock_guard<std::mutex> lock(mu_);
     generation_.fetch_add(1, std::memory_order_release);
   }
   cv_.notify_all();
   fn(ctx, 0);
-  SpinUntil([&] { return remaining_.load(std::memory_order_acquire) == 0; });
+  for (int w = 0; w + 1 < threads; ++w) {
+    std::atomic<int>& state = slots_[w]->state;
+    if (cancellable) {
+      int expected = kPending;
+      if (state.compare_exchange_strong(expected, kCancelled, std::memory_order_acq_rel)) continue;
+    }
+    SpinUntil([&] { return state.load(std::memory_order_acquire) == kIdle; });
+  }
 }
 
-void ThreadPool::WorkerMain(int id, uint64_t seen) {
+void ThreadPool::WorkerMain(Slot* slot, int tid, uint64_t seen) {
   for (;;) {
     uint64_t now = generation_.load(std::memory_order_acquire);
     if (now == seen) {
@@ -66,8 +73,13 @@ void ThreadPool::WorkerMain(int id, uint64_t seen) {
     }
     seen = now;
     if (stop_.load(std::memory_order_relaxed)) return;
-    if (id + 1 < threads_) fn_(ctx_, id + 1);
-    remaining_.fetch_sub(1, std::memory_order_acq_rel);
+    // Only a pending slot is this worker's to run; a cancelled or idle one means the job it woke
+    // for is over (the next job, if any, makes the slot pending again).
+    int expected = kPending;
+    if (slot->state.compare_exchange_strong(expected, kRunning, std::memory_order_acq_rel)) {
+      fn_(ctx_, tid);
+      slot->state.store(kIdle, std::memory_order_release);
+    }
   }
 }
 

@@ -1,11 +1,14 @@
 // A persistent pool of worker threads for the GEMM driver. Workers spin briefly after a job (so
 // back-to-back products start fast) and then sleep on a condition variable (so an idle process
-// costs no CPU). One job runs at a time: callers hold lease() while they use the pool.
+// costs no CPU). One job runs at a time: callers hold lease() while they use the pool. Each
+// worker takes its part of a job through a slot of its own, so a worker that wakes up late can
+// never run a job twice or a job that is over.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -59,29 +62,37 @@ class ThreadPool {
 
   /**
    * Runs fn(ctx, tid) for tid in [0, threads): tid 0 on the calling thread, the others on workers
-   * (created on first need). Returns when every call has returned and every worker has seen the
-   * job, so no worker can mistake it for the next one. The caller must hold lease().
+   * (created on first need). Returns when every call that started has returned. With
+   * `cancellable`, calls that have not started by the time tid 0 returns are skipped: use it
+   * only when tid 0 alone is able to finish the job (the workers' shares can be taken over).
+   * The caller must hold lease().
    */
-  void Run(int threads, Fn fn, void* ctx);
+  void Run(int threads, Fn fn, void* ctx, bool cancellable = false);
 
   template <typename F>
-  void Run(int threads, F& f) {
-    Run(threads, [](void* c, int tid) { (*static_cast<F*>(c))(tid); }, &f);
+  void Run(int threads, F& f, bool cancellable = false) {
+    Run(threads, [](void* c, int tid) { (*static_cast<F*>(c))(tid); }, &f, cancellable);
   }
 
  private:
+  // A worker's part in the current job: set kPending by Run, taken (kRunning) by the worker or
+  // cancelled by Run, back to kIdle when the worker's call returns.
+  enum : int { kIdle = 0, kPending = 1, kRunning = 2, kCancelled = 3 };
+  struct alignas(64) Slot {
+    std::atomic<int> state{kIdle};
+  };
+
   void EnsureWorkers(int count);
-  void WorkerMain(int id, uint64_t seen);
+  void WorkerMain(Slot* slot, int tid, uint64_t seen);
 
   std::mutex lease_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> remaining_{0};
-  Fn fn_ = nullptr;
+  Fn fn_ = nullptr;     // written before a slot turns kPending, read after taking it
   void* ctx_ = nullptr;
-  int threads_ = 0;
   std::atomic<bool> stop_{false};
+  std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<std::thread> workers_;
 };
 

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 
 import { nativeMemory } from "../../src/index.js";
 import { type NativeStorage, addon } from "../../src/native/addon.js";
-import { BUDGET_MS, fuzzParameters, report } from "./fuzz-support.js";
+import { BUDGET_MS, fuzzParameters, report, serialized } from "./fuzz-support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nnbench-fuzz-addon-"));
 const scratch = openSync(join(dir, "scratch.bin"), "w+");
@@ -81,6 +81,28 @@ function materialize(a: Arg, made: NativeStorage[]): unknown {
 /** A descriptor that is not open in this process. */
 const CLOSED_FD = 1 << 20;
 
+/** One call of a native function with the described arguments; checks what it leaves behind. */
+const call = serialized(async (name: (typeof FUNCTIONS)[number], args: Arg[], openFd: boolean): Promise<void> => {
+  const before = nativeMemory();
+  const made: NativeStorage[] = [];
+  const values = args.map((a) => materialize(a, made));
+  if (FILE_FUNCTIONS.has(name)) values[0] = openFd ? scratch : CLOSED_FD;
+  // Thread counts above the machine's only slow the run down; the bounds check is what matters.
+  if (name === "setGemmThreads" && typeof values[0] === "number" && values[0] > 8 && values[0] <= 1024) values[0] = 8;
+  try {
+    const fn = addon[name] as unknown as (...a: unknown[]) => unknown;
+    const result: unknown = name === "Storage" ? Reflect.construct(fn, values) : fn(...values);
+    if (result instanceof Promise) await result;
+    if (name === "Storage") made.push(result as NativeStorage);
+  } catch (error) {
+    expect(error).toBeInstanceOf(Error);
+  }
+  for (const s of made) s.dispose();
+  const after = nativeMemory();
+  expect(after.bytes).toBe(before.bytes);
+  expect(after.tensors).toBe(before.tensors);
+});
+
 describe("fuzz: addon boundary", () => {
   it("every native function returns or throws an Error for any arguments", async () => {
     const threads = addon.getGemmThreads();
@@ -90,30 +112,14 @@ describe("fuzz: addon boundary", () => {
     const started = performance.now();
     try {
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...FUNCTIONS), fc.array(arg, { maxLength: 9 }), fc.boolean(), async (name, args, openFd) => {
+        fc.asyncProperty(fc.constantFrom(...FUNCTIONS), fc.array(arg, { maxLength: 9 }), fc.boolean(), (name, args, openFd) => {
           runs++;
-          const before = nativeMemory();
-          const made: NativeStorage[] = [];
-          const values = args.map((a) => materialize(a, made));
-          if (FILE_FUNCTIONS.has(name)) values[0] = openFd ? scratch : CLOSED_FD;
-          // Thread counts above the machine's only slow the run down; the bounds check is what matters.
-          if (name === "setGemmThreads" && typeof values[0] === "number" && values[0] > 8 && values[0] <= 1024) values[0] = 8;
-          try {
-            const fn = addon[name] as unknown as (...a: unknown[]) => unknown;
-            const result: unknown = name === "Storage" ? Reflect.construct(fn, values) : fn(...values);
-            if (result instanceof Promise) await result;
-            if (name === "Storage") made.push(result as NativeStorage);
-          } catch (error) {
-            expect(error).toBeInstanceOf(Error);
-          }
-          for (const s of made) s.dispose();
-          const after = nativeMemory();
-          expect(after.bytes).toBe(before.bytes);
-          expect(after.tensors).toBe(before.tensors);
+          return call(name, args, openFd);
         }),
         fuzzParameters(),
       );
     } finally {
+      await call.drain();
       addon.setGemmThreads(threads);
       addon.setGemmIsa(isa);
     }

@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 
 import { NpyFormatError, type Tensor, itemSize, loadNpy, loadNpySync, nativeMemory, readNpyInfoSync, resetNativePeak } from "../../src/index.js";
-import { BUDGET_MS, NPY_SEEDS, applyByteOps, byteOp, concat, fuzzParameters, report } from "./fuzz-support.js";
+import { BUDGET_MS, NPY_SEEDS, applyByteOps, byteOp, concat, fuzzParameters, report, serialized } from "./fuzz-support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nnbench-fuzz-npy-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,7 +36,7 @@ function checkTensor(t: Tensor, fileBytes: number): void {
  * Loads `bytes` every way a user can (sync, async, memory-mapped, header only) and checks the
  * outcome, the memory left behind and the peak.
  */
-async function checkNpy(bytes: Uint8Array, async: boolean): Promise<void> {
+const checkNpy = serialized(async (bytes: Uint8Array, async: boolean): Promise<void> => {
   writeFileSync(path, bytes);
   const base = nativeMemory();
   resetNativePeak();
@@ -68,7 +68,7 @@ async function checkNpy(bytes: Uint8Array, async: boolean): Promise<void> {
   expect(after.tensors).toBe(base.tensors);
   // Fortran-ordered data is reordered into a second buffer, so at most twice the file.
   expect(after.peakBytes - base.bytes).toBeLessThanOrEqual(2 * bytes.length);
-}
+});
 
 const seed = fc.nat(NPY_SEEDS.length - 1).map((i) => NPY_SEEDS[i]!);
 

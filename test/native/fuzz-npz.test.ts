@@ -24,6 +24,7 @@ import {
   mapZip,
   readField,
   report,
+  serialized,
   setField,
 } from "./fuzz-support.js";
 
@@ -44,7 +45,7 @@ function peakBound(bytes: Uint8Array): number {
   return 2 * bytes.length * (storedOnly ? 1 : 1032) + 2048 * (map?.methods.length ?? 64);
 }
 
-async function checkNpz(bytes: Uint8Array, async: boolean): Promise<void> {
+const checkNpz = serialized(async (bytes: Uint8Array, async: boolean): Promise<void> => {
   writeFileSync(path, bytes);
   const base = nativeMemory();
   resetNativePeak();
@@ -81,7 +82,7 @@ async function checkNpz(bytes: Uint8Array, async: boolean): Promise<void> {
   expect(after.peakBytes - base.bytes).toBeLessThanOrEqual(peakBound(bytes));
   // Loading never writes beside the archive (no extraction, no temporary files).
   expect(readdirSync(dir)).toEqual(["input.npz"]);
-}
+});
 
 const seed = fc.nat(NPZ_SEEDS.length - 1).map((i) => NPZ_SEEDS[i]!);
 

@@ -27,6 +27,23 @@ export function fuzzParameters<T>(): fc.Parameters<T> {
   };
 }
 
+/**
+ * Runs checks one after another, even across properties: when a property's time is up, fast-check
+ * stops awaiting the run in progress, which must still finish before the next run measures
+ * native memory. A failure of such a run still surfaces (as an unhandled rejection).
+ */
+export function serialized<A extends unknown[]>(check: (...args: A) => Promise<void>): ((...args: A) => Promise<void>) & { drain(): Promise<void> } {
+  let chain: Promise<void> = Promise.resolve();
+  const run = (...args: A): Promise<void> => {
+    const next = chain.then(() => check(...args));
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  /** Resolves once every check started so far has finished. */
+  const drain = (): Promise<void> => chain;
+  return Object.assign(run, { drain });
+}
+
 /** Prints how many inputs a property tried, for the record of each run. */
 export function report(name: string, executions: number, started: number): void {
   const seconds = (performance.now() - started) / 1000;

@@ -18,16 +18,23 @@ export interface GemmBlocking {
   nc: number;
 }
 
-/** What `gemmInfo()` reports about the kernel in use. */
-export interface NativeGemmInfo {
+/** The GEMM kernel in use, from `gemmInfo()`. */
+export interface GemmInfo {
+  /** Instruction set the kernel runs now. */
   isa: GemmIsa;
+  /** The best instruction set this CPU and OS support. */
   detectedIsa: GemmIsa;
+  /** Every instruction set `setGemmIsa` accepts on this machine. */
   availableIsas: GemmIsa[];
+  /** Register tile of the float32 kernel, rows x columns (e.g. `"14x32"`). */
   float32Tile: string;
+  /** Register tile of the float64 kernel. */
   float64Tile: string;
   float32Blocking: GemmBlocking;
   float64Blocking: GemmBlocking;
+  /** Threads a product may use. */
   threads: number;
+  /** Compiler that built the addon. */
   compiler: string;
 }
 
@@ -61,7 +68,7 @@ export interface GemmBinding {
   getGemmThreads(): number;
   /** Returns false (and changes nothing) when the CPU cannot run `isa`. */
   setGemmIsa(isa: GemmIsa): boolean;
-  gemmInfo(): NativeGemmInfo;
+  gemmInfo(): GemmInfo;
   /** Measured float32 FMA throughput of the active ISA in GFLOP/s. */
   fmaPeak(seconds: number, threads: number): number;
 }

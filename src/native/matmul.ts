@@ -6,35 +6,15 @@ import { availableParallelism } from "node:os";
 import { DTypeError, ShapeError } from "../errors.js";
 import { addon } from "./addon.js";
 import { type DType, itemSize } from "./dtype.js";
-import type { GemmBlocking, GemmIsa } from "./gemm-binding.js";
+import type { GemmInfo, GemmIsa } from "./gemm-binding.js";
 import { Tensor, formatShape, newStorage, storageOf, wrapStorage } from "./tensor.js";
 
-export type { GemmBlocking, GemmIsa } from "./gemm-binding.js";
+export type { GemmBlocking, GemmInfo, GemmIsa } from "./gemm-binding.js";
 
 /** Options of `matmul` and `Tensor.matmul`. */
 export interface MatmulOptions {
   /** Write the product into this tensor (exactly the result's shape and dtype) instead of a new one. */
   readonly out?: Tensor;
-}
-
-/** The GEMM kernel in use, from `gemmInfo()`. */
-export interface GemmInfo {
-  /** Instruction set the kernel runs now. */
-  isa: GemmIsa;
-  /** The best instruction set this CPU and OS support. */
-  detectedIsa: GemmIsa;
-  /** Every instruction set `setGemmIsa` accepts on this machine. */
-  availableIsas: GemmIsa[];
-  /** Register tile of the float32 kernel, rows x columns (e.g. `"14x32"`). */
-  float32Tile: string;
-  /** Register tile of the float64 kernel. */
-  float64Tile: string;
-  float32Blocking: GemmBlocking;
-  float64Blocking: GemmBlocking;
-  /** Threads a product may use. */
-  threads: number;
-  /** Compiler that built the addon. */
-  compiler: string;
 }
 
 type FloatDType = "float32" | "float64";

@@ -10,6 +10,9 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // In CI, also write a machine-readable summary for .ci/run to report.
+    reporters: process.env.CI ? ["default", "json"] : ["default"],
+    outputFile: { json: ".tmp/vitest-results.json" },
     pool: "forks",
     poolOptions: { forks: { execArgv: ["--expose-gc"] } },
     testTimeout: 60_000,

@@ -4,7 +4,7 @@
  * share its module instance; `ensureBuilt()` compiles `src/` first when `dist/` is missing or older.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -91,4 +91,15 @@ export function start(args: string[], options: CliOptions = {}): { child: ChildP
 /** Runs `nnbench ...args` to completion. */
 export function nnbench(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return start(args, options).done;
+}
+
+/**
+ * Waits (up to a minute) until the benchmarks of `test/data/cli/slow` have written at least `steps`
+ * lines to their `NNBENCH_TEST_MARKER` file, that is until that many steps have started.
+ */
+export async function waitForSteps(marker: string, steps: number): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    if (existsSync(marker) && readFileSync(marker, "utf8").trim().split("\n").length >= steps) return;
+    await sleep(50);
+  }
 }

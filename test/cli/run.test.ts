@@ -1,10 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readResults } from "../../src/reporter/index.js";
-import { DATA, ensureBuilt, nnbench, start } from "./helpers.js";
+import { DATA, ensureBuilt, nnbench, start, waitForSteps } from "./helpers.js";
 
 beforeAll(ensureBuilt, 300_000);
 
@@ -118,7 +117,7 @@ describe("nnbench run", () => {
     const marker = path.join(dir, "started.txt");
     const out = path.join(dir, "partial.ndjson");
     const { child, done } = start(["run", path.join(DATA, "slow"), "-o", out], { env: { NNBENCH_TEST_MARKER: marker } });
-    for (let i = 0; i < 1200 && !existsSync(marker); i++) await sleep(50);
+    await waitForSteps(marker, 1);
     child.kill("SIGTERM");
     const r = await done;
     expect(r.code).toBe(143);
@@ -133,10 +132,7 @@ describe("nnbench run", () => {
     const out = path.join(dir, "partial.json");
     const { child, done } = start(["run", path.join(DATA, "slow"), "-n", "stopped", "-o", out], { env: { NNBENCH_TEST_MARKER: marker } });
     // Wait until the third step has started, so two have finished.
-    for (let i = 0; i < 1200; i++) {
-      if (existsSync(marker) && readFileSync(marker, "utf8").trim().split("\n").length >= 3) break;
-      await sleep(50);
-    }
+    await waitForSteps(marker, 3);
     child.kill("SIGINT");
     const r = await done;
     expect(r.code).toBe(130);

@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { beforeAll, describe, expect, it } from "vitest";
 import { classifyDeath } from "../../src/cli/workers.js";
 import { readResults } from "../../src/reporter/index.js";
-import { DATA, ensureBuilt, nnbench, start } from "./helpers.js";
+import { DATA, ensureBuilt, nnbench, start, waitForSteps } from "./helpers.js";
 
 beforeAll(ensureBuilt, 300_000);
 
@@ -85,10 +84,7 @@ describe("nnbench run in child processes", () => {
     const marker = path.join(dir, "started.txt");
     const out = path.join(dir, "partial.yaml");
     const { child, done } = start(["run", path.join(DATA, "slow"), "-j", "2", "-o", out], { env: { NNBENCH_TEST_MARKER: marker } });
-    for (let i = 0; i < 1200; i++) {
-      if (existsSync(marker) && readFileSync(marker, "utf8").trim().split("\n").length >= 3) break;
-      await sleep(50);
-    }
+    await waitForSteps(marker, 3);
     child.kill("SIGINT");
     const r = await done;
     expect(r.code).toBe(130);

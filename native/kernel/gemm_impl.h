@@ -77,6 +77,30 @@ struct Kernels {
   }
 
   /**
+   * What a tile asks the memory system for while it computes, one cache line every kAheadSteps
+   * depth steps: a share of the next B panel (into L2: the panel is larger than L1) and the C
+   * lines of the tile that comes next (C of a large product lives in memory; fetched one tile
+   * early, its latency is hidden behind this tile's arithmetic).
+   */
+  struct Ahead {
+    const T* b = nullptr;
+    const T* b_end = nullptr;
+    const T* c = nullptr;
+    int64_t c_rows = 0;
+    int64_t c_cols = 0;
+  };
+  static constexpr int kAheadSteps = 4;
+  static constexpr int64_t kLine = 64 / static_cast<int64_t>(sizeof(T));
+
+  /** Brings the C lines of a rows x cols tile at c towards L1 now. */
+  static inline void PrefetchTile(const T* c, int64_t ldc, int64_t rows, int64_t cols) {
+    for (int64_t i = 0; i < rows; ++i) {
+      __builtin_prefetch(c + i * ldc, 1, 3);
+      __builtin_prefetch(c + i * ldc + cols - 1, 1, 3);
+    }
+  }
+
+  /**
    * One MR x NR tile of C from MR rows of A and an NR-column panel of B. With kDirect, A is read
    * in place (row stride lda; rows past `rows` re-read the last row, and their sums are dropped);
    * otherwise `a` is a packed MR-row micro-panel (row stride LDP).
@@ -85,13 +109,7 @@ struct Kernels {
   static inline __attribute__((always_inline)) void Tile(int64_t kc, const T* __restrict a,
                                                          int64_t lda, const T* __restrict pb, T* c,
                                                          int64_t ldc, bool accumulate, int64_t rows,
-                                                         int64_t cols) {
-    // C is touched only after the depth loop; asking for its lines now hides the miss latency
-    // (large products keep C in memory, not cache).
-    for (int64_t i = 0; i < rows; ++i) {
-      __builtin_prefetch(c + i * ldc, 1, 3);
-      __builtin_prefetch(c + i * ldc + cols - 1, 1, 3);
-    }
+                                                         int64_t cols, Ahead ahead) {
     const T* row[kDirect ? MR : 1];
     if (kDirect) {
       for (int i = 0; i < MR; ++i) row[i] = a + MinOf<int64_t>(i, rows - 1) * lda;
@@ -104,7 +122,8 @@ struct Kernels {
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) acc[i][j] = O::Zero();
     }
-    for (int64_t p = 0; p < kc; ++p) {
+    int64_t p = 0;
+    const auto step = [&]() __attribute__((always_inline)) {
       V bv[NV];
 #pragma GCC unroll 8
       for (int j = 0; j < NV; ++j) bv[j] = O::Load(pb + j * W);
@@ -116,7 +135,28 @@ struct Kernels {
         for (int j = 0; j < NV; ++j) acc[i][j] = O::Fma(av, bv[j], acc[i][j]);
       }
       pb += NR;
+      ++p;
+    };
+    if (kDirect) {
+      // Fourteen row pointers leave no registers for unrolling: ask for the next tile at once.
+      PrefetchTile(ahead.c, ldc, ahead.c_rows, ahead.c_cols);
+      ahead.c_rows = 0;
     }
+    for (; !kDirect && p + kAheadSteps <= kc;) {
+      if (ahead.b < ahead.b_end) {
+        __builtin_prefetch(ahead.b, 0, 2);
+        ahead.b += kLine;
+      }
+      if (ahead.c_rows > 0) {
+        __builtin_prefetch(ahead.c, 1, 3);
+        __builtin_prefetch(ahead.c + ahead.c_cols - 1, 1, 3);
+        ahead.c += ldc;
+        --ahead.c_rows;
+      }
+#pragma GCC unroll 8
+      for (int u = 0; u < kAheadSteps; ++u) step();
+    }
+    while (p < kc) step();
     if (rows == MR && cols == NR) {
 #pragma GCC unroll 16
       for (int i = 0; i < MR; ++i) {
@@ -145,13 +185,34 @@ struct Kernels {
     }
   }
 
+  /** The B lines each tile prefetches from the next panel. */
+  static constexpr int64_t AheadLinesB(int64_t kc) { return kc / kAheadSteps * kLine; }
+
   static void Macro(int64_t rows, int64_t cols, int64_t kc, const T* pa, const T* pb, T* c,
                     int64_t ldc, bool accumulate) {
+    // Tiles run down each column panel, so one B panel serves every row tile while it is hot.
+    PrefetchTile(c, ldc, MinOf<int64_t>(MR, rows), MinOf<int64_t>(NR, cols));
     for (int64_t j = 0; j < cols; j += NR) {
       const int64_t nc = MinOf<int64_t>(NR, cols - j);
+      Ahead ahead;
+      ahead.b = pb + (j + NR) * kc;
+      ahead.b_end = j + NR < cols ? ahead.b + NR * kc : ahead.b;
       for (int64_t i = 0; i < rows; i += MR) {
         const int64_t mc = MinOf<int64_t>(MR, rows - i);
-        Tile<false>(kc, pa + i * LDP, LDP, pb + j * kc, c + i * ldc + j, ldc, accumulate, mc, nc);
+        if (i + MR < rows) {
+          ahead.c = c + (i + MR) * ldc + j;
+          ahead.c_rows = MinOf<int64_t>(MR, rows - i - MR);
+          ahead.c_cols = nc;
+        } else if (j + NR < cols) {
+          ahead.c = c + j + NR;
+          ahead.c_rows = MinOf<int64_t>(MR, rows);
+          ahead.c_cols = MinOf<int64_t>(NR, cols - j - NR);
+        } else {
+          ahead.c_rows = 0;
+        }
+        Tile<false>(kc, pa + i * LDP, LDP, pb + j * kc, c + i * ldc + j, ldc, accumulate, mc, nc,
+                    ahead);
+        ahead.b += AheadLinesB(kc);
       }
     }
   }
@@ -159,11 +220,24 @@ struct Kernels {
   /** Macro with A read in place (row-major, stride lda) instead of packed. */
   static void MacroDirect(int64_t rows, int64_t cols, int64_t kc, const T* a, int64_t lda,
                           const T* pb, T* c, int64_t ldc, bool accumulate) {
+    // Few column panels (they all stay in L2): tiles run along each row block.
+    PrefetchTile(c, ldc, MinOf<int64_t>(MR, rows), MinOf<int64_t>(NR, cols));
     for (int64_t i = 0; i < rows; i += MR) {
       const int64_t mc = MinOf<int64_t>(MR, rows - i);
       for (int64_t j = 0; j < cols; j += NR) {
         const int64_t nc = MinOf<int64_t>(NR, cols - j);
-        Tile<true>(kc, a + i * lda, lda, pb + j * kc, c + i * ldc + j, ldc, accumulate, mc, nc);
+        Ahead ahead;
+        if (j + NR < cols) {
+          ahead.c = c + i * ldc + j + NR;
+          ahead.c_rows = mc;
+          ahead.c_cols = MinOf<int64_t>(NR, cols - j - NR);
+        } else if (i + MR < rows) {
+          ahead.c = c + (i + MR) * ldc;
+          ahead.c_rows = MinOf<int64_t>(MR, rows - i - MR);
+          ahead.c_cols = MinOf<int64_t>(NR, cols);
+        }
+        Tile<true>(kc, a + i * lda, lda, pb + j * kc, c + i * ldc + j, ldc, accumulate, mc, nc,
+                   ahead);
       }
     }
   }

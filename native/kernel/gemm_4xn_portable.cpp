@@ -1,6 +1,6 @@
 // Portable kernels in plain C++ (no ISA flags), for CPUs without AVX2 + FMA and non-x86 targets:
-// a 4 x 8 float32 tile and a 4 x 4 float64 tile over short fixed-size arrays, which the compiler
-// maps onto whatever baseline SIMD the target has.
+// a 4 x 8 float32 tile and a 4 x 4 float64 tile over the compiler's generic vectors, which it maps
+// onto whatever baseline SIMD the target has.
 #include "kernel_set.h"
 
 #define NNBENCH_KERNEL_NS portable
@@ -9,43 +9,25 @@ namespace nnbench::kernel::portable {
 template <typename E, int N>
 struct Ops {
   using T = E;
-  struct V {
-    T v[N];
-  };
+  // A GCC/Clang generic vector: the compiler lowers it to the target's baseline SIMD registers
+  // (SSE2 on x86-64, NEON on arm64) or to scalars where there are none.
+  typedef E V __attribute__((vector_size(sizeof(E) * N)));
   static constexpr int W = N;
-  static V Zero() {
-    V r;
-    for (int i = 0; i < N; ++i) r.v[i] = T(0);
-    return r;
-  }
+  static V Zero() { return V{}; }
   static V Load(const T* p) {
     V r;
-    for (int i = 0; i < N; ++i) r.v[i] = p[i];
+    __builtin_memcpy(&r, p, sizeof(V));
     return r;
   }
-  static void Store(T* p, V v) {
-    for (int i = 0; i < N; ++i) p[i] = v.v[i];
-  }
-  static V Broadcast(const T* p) {
-    V r;
-    for (int i = 0; i < N; ++i) r.v[i] = *p;
-    return r;
-  }
+  static void Store(T* p, V v) { __builtin_memcpy(p, &v, sizeof(V)); }
+  static V Broadcast(const T* p) { return V{} + *p; }
   // Written as a multiply then an add: without FMA hardware a fused call would be a slow library
   // routine. The rounding differs from a fused FMA by at most one ulp per step.
-  static V Fma(V a, V b, V c) {
-    V r;
-    for (int i = 0; i < N; ++i) r.v[i] = a.v[i] * b.v[i] + c.v[i];
-    return r;
-  }
-  static V Add(V a, V b) {
-    V r;
-    for (int i = 0; i < N; ++i) r.v[i] = a.v[i] + b.v[i];
-    return r;
-  }
+  static V Fma(V a, V b, V c) { return a * b + c; }
+  static V Add(V a, V b) { return a + b; }
   static T ReduceAdd(V v) {
-    T s = v.v[0];
-    for (int i = 1; i < N; ++i) s += v.v[i];
+    T s = v[0];
+    for (int i = 1; i < N; ++i) s += v[i];
     return s;
   }
 };

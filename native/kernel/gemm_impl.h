@@ -84,7 +84,7 @@ struct Kernels {
    */
   struct Ahead {
     const T* b = nullptr;
-    const T* b_end = nullptr;
+    int64_t b_lines = 0;
     const T* c = nullptr;
     int64_t c_rows = 0;
     int64_t c_cols = 0;
@@ -142,16 +142,18 @@ struct Kernels {
       PrefetchTile(ahead.c, ldc, ahead.c_rows, ahead.c_cols);
       ahead.c_rows = 0;
     }
+    int64_t b_line = 0;
+    int64_t c_row = 0;
     for (; !kDirect && p + kAheadSteps <= kc;) {
-      if (ahead.b < ahead.b_end) {
-        __builtin_prefetch(ahead.b, 0, 2);
-        ahead.b += kLine;
+      if (b_line < ahead.b_lines) {
+        __builtin_prefetch(ahead.b + b_line * kLine, 0, 2);
+        ++b_line;
       }
-      if (ahead.c_rows > 0) {
-        __builtin_prefetch(ahead.c, 1, 3);
-        __builtin_prefetch(ahead.c + ahead.c_cols - 1, 1, 3);
-        ahead.c += ldc;
-        --ahead.c_rows;
+      if (c_row < ahead.c_rows) {
+        const T* c_next = ahead.c + c_row * ldc;
+        __builtin_prefetch(c_next, 1, 3);
+        __builtin_prefetch(c_next + ahead.c_cols - 1, 1, 3);
+        ++c_row;
       }
 #pragma GCC unroll 8
       for (int u = 0; u < kAheadSteps; ++u) step();
@@ -185,20 +187,21 @@ struct Kernels {
     }
   }
 
-  /** The B lines each tile prefetches from the next panel. */
-  static constexpr int64_t AheadLinesB(int64_t kc) { return kc / kAheadSteps * kLine; }
-
   static void Macro(int64_t rows, int64_t cols, int64_t kc, const T* pa, const T* pb, T* c,
                     int64_t ldc, bool accumulate) {
     // Tiles run down each column panel, so one B panel serves every row tile while it is hot.
     PrefetchTile(c, ldc, MinOf<int64_t>(MR, rows), MinOf<int64_t>(NR, cols));
     for (int64_t j = 0; j < cols; j += NR) {
       const int64_t nc = MinOf<int64_t>(NR, cols - j);
+      // Each tile prefetches the next panel's lines from where the previous tile stopped.
+      const int64_t panel_lines = j + NR < cols ? NR * kc / kLine : 0;
+      const int64_t lines_per_tile = kc / kAheadSteps;
       Ahead ahead;
-      ahead.b = pb + (j + NR) * kc;
-      ahead.b_end = j + NR < cols ? ahead.b + NR * kc : ahead.b;
       for (int64_t i = 0; i < rows; i += MR) {
         const int64_t mc = MinOf<int64_t>(MR, rows - i);
+        const int64_t first_line = MinOf<int64_t>(i / MR * lines_per_tile, panel_lines);
+        ahead.b = pb + (j + NR) * kc + first_line * kLine;
+        ahead.b_lines = MinOf<int64_t>(lines_per_tile, panel_lines - first_line);
         if (i + MR < rows) {
           ahead.c = c + (i + MR) * ldc + j;
           ahead.c_rows = MinOf<int64_t>(MR, rows - i - MR);
@@ -212,7 +215,6 @@ struct Kernels {
         }
         Tile<false>(kc, pa + i * LDP, LDP, pb + j * kc, c + i * ldc + j, ldc, accumulate, mc, nc,
                     ahead);
-        ahead.b += AheadLinesB(kc);
       }
     }
   }

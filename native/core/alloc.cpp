@@ -25,7 +25,7 @@ AlignedBuffer& AlignedBuffer::operator=(AlignedBuffer&& other) noexcept {
     size_ = std::exchange(other.size_, 0);
     reserved_ = std::exchange(other.reserved_, 0);
     mapped_ = std::exchange(other.mapped_, false);
-    map_offset_ = std::exchange(other.map_offset_, 0);
+    offset_ = std::exchange(other.offset_, 0);
   }
   return *this;
 }
@@ -53,12 +53,19 @@ AlignedBuffer AlignedBuffer::Allocate(size_t bytes, bool zero) noexcept {
     out.reserved_ = length;
     out.mapped_ = true;
   } else {
+    // malloc plus alignment by hand rather than aligned_alloc: glibc's aligned allocation asks for
+    // more than the block it later frees, so a freed block never fits the next request of the same
+    // size, and a loop that creates and disposes tensors grows the heap (each new block faulting in
+    // fresh pages). Over-allocating by the alignment keeps request and freed block the same size.
     const size_t length = RoundUp(bytes == 0 ? 1 : bytes, kLineAlign);
-    void* raw = std::aligned_alloc(kLineAlign, length);
+    void* raw = std::malloc(length + kLineAlign);
     if (raw == nullptr) return out;
-    if (zero) std::memset(raw, 0, length);
-    out.data_ = static_cast<uint8_t*>(raw);
+    const auto base = reinterpret_cast<uintptr_t>(raw);
+    const uintptr_t aligned = RoundUp(base, kLineAlign);
+    out.data_ = reinterpret_cast<uint8_t*>(aligned);
+    out.offset_ = aligned - base;
     out.reserved_ = length;
+    if (zero) std::memset(out.data_, 0, length);
   }
   out.size_ = bytes;
   return out;
@@ -78,22 +85,22 @@ AlignedBuffer AlignedBuffer::MapFile(int fd, uint64_t position, size_t bytes) no
   out.size_ = bytes;
   out.reserved_ = lead + bytes;
   out.mapped_ = true;
-  out.map_offset_ = lead;
+  out.offset_ = lead;
   return out;
 }
 
 void AlignedBuffer::Reset() noexcept {
   if (data_ == nullptr) return;
   if (mapped_) {
-    munmap(data_ - map_offset_, reserved_);
+    munmap(data_ - offset_, reserved_);
   } else {
-    std::free(data_);
+    std::free(data_ - offset_);
   }
   data_ = nullptr;
   size_ = 0;
   reserved_ = 0;
   mapped_ = false;
-  map_offset_ = 0;
+  offset_ = 0;
 }
 
 }  // namespace nnbench

@@ -47,7 +47,7 @@ class AlignedBuffer {
   size_t size_ = 0;      // bytes requested
   size_t reserved_ = 0;  // bytes actually reserved (mapped length for mapped buffers)
   bool mapped_ = false;
-  size_t map_offset_ = 0;  // bytes between the start of a file mapping and data_
+  size_t offset_ = 0;    // bytes between the start of the allocation or mapping and data_
 };
 
 }  // namespace nnbench

@@ -11,6 +11,7 @@ struct Ops {
   using T = double;
   using V = __m256d;
   static constexpr int W = 4;
+  static constexpr int kRegisters = 16;
   static V Zero() { return _mm256_setzero_pd(); }
   static V Load(const T* p) { return _mm256_loadu_pd(p); }
   static void Store(T* p, V v) { _mm256_storeu_pd(p, v); }
@@ -29,7 +30,7 @@ struct Ops {
 namespace nnbench::kernel {
 namespace {
 constexpr KernelSet<double> kSet =
-    avx2_f64::Kernels<avx2_f64::Ops, 6, 2, 256>::Table<12>("6x8 avx2", 16, 512);
+    avx2_f64::Kernels<avx2_f64::Ops, 6, 2, 256>::Table<12>("6x8 avx2", 16, 512, 4);
 }  // namespace
 const KernelSet<double>* DgemmKernelsAvx2() { return &kSet; }
 }  // namespace nnbench::kernel

@@ -25,6 +25,8 @@ namespace {
 
 // Products below this many flops run on the calling thread: waking workers costs more.
 constexpr double kMinParallelFlops = 6e6;
+// Products with few columns (the inner-product path) split from this many flops.
+constexpr double kMinParallelFewColumnFlops = 2e6;
 // Matrix-vector products are bound by memory traffic; split them above this many bytes of matrix.
 constexpr double kMinParallelBytes = 1 << 18;
 // Products whose B has at most this many column panels read A in place instead of packing it,
@@ -140,17 +142,24 @@ struct Product {
   int64_t ldc;
 };
 
-enum class Path { kZero, kGemvN, kGemvT, kGemm };
+constexpr int64_t kAlignElems = 16;  // keeps every workspace region 64-byte aligned
+
+enum class Path { kZero, kGemvN, kGemvT, kFewColumns, kGemm };
 
 template <typename T>
-Path ChoosePath(const Product<T>& p) {
+Path ChoosePath(const KernelSet<T>& ks, const Product<T>& p) {
   if (p.k == 0) return Path::kZero;
   if (p.n == 1) return Path::kGemvN;
   if (p.m == 1) return Path::kGemvT;
+  if (p.n <= ks.few_columns) return Path::kFewColumns;
   return Path::kGemm;
 }
 
-constexpr int64_t kAlignElems = 16;  // keeps every workspace region 64-byte aligned
+/** Row stride of B transposed for the few-columns path: 64-byte aligned rows. */
+template <typename T>
+int64_t TransposedStride(const Product<T>& p) {
+  return RoundUp(p.k, kAlignElems);
+}
 
 /** Whether the blocked path reads A in place (see kDirectPanels). */
 template <typename T>
@@ -183,6 +192,7 @@ struct Workspace {
   int64_t a_stride = 0;  // elements between two threads' A regions
   T* x = nullptr;        // contiguous copy of a strided B column (matrix-vector path)
   T* y = nullptr;        // contiguous result before it is scattered into a strided C column
+  T* bt = nullptr;       // B transposed (few-columns path)
 };
 
 template <typename T>
@@ -195,6 +205,7 @@ int64_t WorkspaceElems(const KernelSet<T>& ks, const Product<T>& p, Path path, i
   if (path == Path::kGemvN) {
     return (p.ldb != 1 ? RoundUp(p.k, kAlignElems) : 0) + (p.ldc != 1 ? p.m : 0);
   }
+  if (path == Path::kFewColumns) return p.n * TransposedStride(p);
   return 0;
 }
 
@@ -214,6 +225,8 @@ Workspace<T> LayOut(const KernelSet<T>& ks, const Product<T>& p, Path path, int 
       next += RoundUp(p.k, kAlignElems);
     }
     if (p.ldc != 1) ws.y = next;
+  } else if (path == Path::kFewColumns) {
+    ws.bt = base;
   }
   return ws;
 }
@@ -223,6 +236,12 @@ template <typename T>
 void Prepare(const Product<T>& p, Path path, const Workspace<T>& ws) {
   if (path == Path::kGemvN && ws.x != nullptr) {
     for (int64_t i = 0; i < p.k; ++i) ws.x[i] = p.b[i * p.ldb];
+  }
+  if (path == Path::kFewColumns) {
+    const int64_t ldbt = TransposedStride(p);
+    for (int64_t i = 0; i < p.k; ++i) {
+      for (int64_t j = 0; j < p.n; ++j) ws.bt[j * ldbt + i] = p.b[i * p.ldb + j];
+    }
   }
 }
 
@@ -297,6 +316,15 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
       const T* x = ws.x != nullptr ? ws.x : p.b;
       T* y = ws.y != nullptr ? ws.y : p.c;
       ks.gemv_n(r1 - r0, p.k, p.a + r0 * p.lda, p.lda, x, y + r0);
+    }
+    return;
+  }
+  if (path == Path::kFewColumns) {
+    const int64_t r0 = p.m * tid / threads;
+    const int64_t r1 = p.m * (tid + 1) / threads;
+    if (r1 > r0) {
+      ks.gemm_few_columns(r1 - r0, p.n, p.k, p.a + r0 * p.lda, p.lda, ws.bt, TransposedStride(p),
+                          p.c + r0 * p.ldc, p.ldc);
     }
     return;
   }
@@ -431,6 +459,8 @@ int ThreadsFor(const Product<T>& p, Path path, int available) {
   switch (path) {
     case Path::kZero:
       return static_cast<double>(p.m) * p.n * sizeof(T) >= (1 << 22) ? available : 1;
+    case Path::kFewColumns:
+      return Flops(p) >= kMinParallelFewColumnFlops ? available : 1;
     case Path::kGemvN:
     case Path::kGemvT:
       return static_cast<double>(p.m) * p.n * p.k * sizeof(T) >= kMinParallelBytes ? available
@@ -443,7 +473,7 @@ int ThreadsFor(const Product<T>& p, Path path, int available) {
 
 template <typename T>
 void RunAlone(const KernelSet<T>& ks, const Product<T>& p, T* base) {
-  const Path path = ChoosePath(p);
+  const Path path = ChoosePath(ks, p);
   const Workspace<T> ws = LayOut(ks, p, path, 1, base);
   Sync sync(1);
   Prepare(p, path, ws);
@@ -461,7 +491,7 @@ void GemmBatch(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T
     return Product<T>{m, n, k, a + it.a, lda, b + it.b, ldb, c + it.c, ldc};
   };
   const Product<T> first = item(0);
-  const Path path = ChoosePath(first);
+  const Path path = ChoosePath(ks, first);
   const int available = GetNumThreads();
   int threads = ThreadsFor(first, path, available);
   // Many small products: whole products per task. Large ones: all threads on each product.

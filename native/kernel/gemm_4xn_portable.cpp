@@ -13,6 +13,7 @@ struct Ops {
   // (SSE2 on x86-64, NEON on arm64) or to scalars where there are none.
   typedef E V __attribute__((vector_size(sizeof(E) * N)));
   static constexpr int W = N;
+  static constexpr int kRegisters = 16;  // SSE2 and NEON have at least 16
   static V Zero() { return V{}; }
   static V Load(const T* p) {
     V r;
@@ -39,8 +40,8 @@ namespace nnbench::kernel {
 namespace {
 using F32 = portable::Kernels<portable::Ops<float, 4>, 4, 2, 256>;
 using F64 = portable::Kernels<portable::Ops<double, 2>, 4, 2, 256>;
-constexpr KernelSet<float> kFloat = F32::Table<8>("4x8 portable", 32, 512);
-constexpr KernelSet<double> kDouble = F64::Table<8>("4x4 portable", 32, 1024);
+constexpr KernelSet<float> kFloat = F32::Table<8>("4x8 portable", 32, 512, 4);
+constexpr KernelSet<double> kDouble = F64::Table<8>("4x4 portable", 32, 1024, 2);
 }  // namespace
 const KernelSet<float>* SgemmKernelsPortable() { return &kFloat; }
 const KernelSet<double>* DgemmKernelsPortable() { return &kDouble; }

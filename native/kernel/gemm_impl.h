@@ -2,7 +2,8 @@
 // kernel over one packed block, matrix-vector routines and the FMA throughput loop. An ISA
 // translation unit defines NNBENCH_KERNEL_NS and, inside that namespace, an `Ops` struct of vector
 // primitives:
-//   using T (element), using V (vector), static constexpr int W (lanes),
+//   using T (element), using V (vector), static constexpr int W (lanes), static constexpr int
+//   kRegisters (vector registers the ISA has),
 //   Zero(), Load(const T*), Store(T*, V), Broadcast(const T*), Fma(a, b, c) = a * b + c,
 //   Add(a, b), ReduceAdd(V) -> T.
 // then includes this file. Everything here lives in that ISA's own namespace, so code compiled with
@@ -21,6 +22,7 @@ template <typename I>
 inline I MinOf(I a, I b) {
   return a < b ? a : b;
 }
+
 
 /**
  * Kernels for an MR x (NV * W) register tile with packed depth KC. A is packed row-major: each
@@ -92,6 +94,16 @@ struct Kernels {
   static constexpr int kAheadSteps = 4;
   static constexpr int64_t kLine = 64 / static_cast<int64_t>(sizeof(T));
 
+  /** Sets every accumulator of a register block to zero. */
+  template <int R, int N>
+  static inline __attribute__((always_inline)) void Clear(V (&acc)[R][N]) {
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) {
+#pragma GCC unroll 8
+      for (int j = 0; j < N; ++j) acc[i][j] = O::Zero();
+    }
+  }
+
   /** Brings the C lines of a rows x cols tile at c towards L1 now. */
   static inline void PrefetchTile(const T* c, int64_t ldc, int64_t rows, int64_t cols) {
     for (int64_t i = 0; i < rows; ++i) {
@@ -117,11 +129,7 @@ struct Kernels {
       row[0] = a;
     }
     V acc[MR][NV];
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-#pragma GCC unroll 8
-      for (int j = 0; j < NV; ++j) acc[i][j] = O::Zero();
-    }
+    Clear(acc);
     int64_t p = 0;
     const auto step = [&]() __attribute__((always_inline)) {
       V bv[NV];
@@ -344,6 +352,74 @@ struct Kernels {
     }
   }
 
+  /**
+   * Rows of A one block of the few-columns kernel takes for N columns: its R x N sums, R vectors
+   * of A and one of B must fit the vector registers.
+   */
+  static constexpr int DotRowsFor(int n) {
+    int r = 1;
+    while (r < 8 && (r + 1) * n + (r + 1) + 1 <= O::kRegisters) ++r;
+    return r;
+  }
+
+  /** R rows x N columns of C as inner products of A's rows with B's columns (bt: B transposed). */
+  template <int R, int N>
+  static inline __attribute__((always_inline)) void DotBlock(int64_t k, const T* a, int64_t lda,
+                                                             const T* bt, int64_t ldbt, T* c,
+                                                             int64_t ldc) {
+    V acc[R][N];
+    Clear(acc);
+    int64_t p = 0;
+    for (; p + W <= k; p += W) {
+      V av[R];
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) av[r] = O::Load(a + r * lda + p);
+#pragma GCC unroll 8
+      for (int j = 0; j < N; ++j) {
+        const V bv = O::Load(bt + j * ldbt + p);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) acc[r][j] = O::Fma(av[r], bv, acc[r][j]);
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      for (int j = 0; j < N; ++j) {
+        T sum = O::ReduceAdd(acc[r][j]);
+        for (int64_t q = p; q < k; ++q) sum += a[r * lda + q] * bt[j * ldbt + q];
+        c[r * ldc + j] = sum;
+      }
+    }
+  }
+
+  template <int N>
+  static void DotColumns(int64_t rows, int64_t k, const T* a, int64_t lda, const T* bt,
+                         int64_t ldbt, T* c, int64_t ldc) {
+    constexpr int R = DotRowsFor(N);
+    int64_t i = 0;
+    for (; i + R <= rows; i += R) DotBlock<R, N>(k, a + i * lda, lda, bt, ldbt, c + i * ldc, ldc);
+    for (; i < rows; ++i) DotBlock<1, N>(k, a + i * lda, lda, bt, ldbt, c + i * ldc, ldc);
+  }
+
+  /**
+   * C[rows x cols] = A * B for B with at most kDotMaxCols columns, given transposed (cols rows of
+   * k, row stride ldbt). A register tile this narrow would leave most vector lanes idle; inner
+   * products keep every lane busy and read A once, row after row.
+   */
+  static constexpr int kDotMaxCols = 8;
+  static void GemmFewColumns(int64_t rows, int64_t cols, int64_t k, const T* a, int64_t lda,
+                             const T* bt, int64_t ldbt, T* c, int64_t ldc) {
+    switch (cols) {
+      case 1: return DotColumns<1>(rows, k, a, lda, bt, ldbt, c, ldc);
+      case 2: return DotColumns<2>(rows, k, a, lda, bt, ldbt, c, ldc);
+      case 3: return DotColumns<3>(rows, k, a, lda, bt, ldbt, c, ldc);
+      case 4: return DotColumns<4>(rows, k, a, lda, bt, ldbt, c, ldc);
+      case 5: return DotColumns<5>(rows, k, a, lda, bt, ldbt, c, ldc);
+      case 6: return DotColumns<6>(rows, k, a, lda, bt, ldbt, c, ldc);
+      case 7: return DotColumns<7>(rows, k, a, lda, bt, ldbt, c, ldc);
+      case 8: return DotColumns<8>(rows, k, a, lda, bt, ldbt, c, ldc);
+      default: return;
+    }
+  }
+
   template <int NACC>
   static double FmaLoop(int64_t iters) {
     const T one_less = T(1) - T(1) / T(1 << 20);
@@ -370,12 +446,29 @@ struct Kernels {
     return static_cast<double>(iters) * NACC * W * 2;
   }
 
-  /** The table for this tile with the given blocking (mc and nc in tiles) and FMA loop width. */
+  /**
+   * The table for this tile with the given blocking (mc and nc in tiles), FMA loop width, and the
+   * most columns of B (at most kDotMaxCols) for which inner products beat the tile.
+   */
   template <int NACC>
-  static constexpr KernelSet<T> Table(const char* name, int mc_tiles, int nc_tiles) {
-    return KernelSet<T>{name,   MR,     NR,     KC,           mc_tiles * MR, nc_tiles * NR,
-                        LDP,    &PackA, &PackB, &Macro,       &MacroDirect,  &GemvN,
-                        &GemvT, &FmaLoop<NACC>};
+  static constexpr KernelSet<T> Table(const char* name, int mc_tiles, int nc_tiles,
+                                      int few_columns) {
+    return KernelSet<T>{name,
+                        MR,
+                        NR,
+                        KC,
+                        mc_tiles * MR,
+                        nc_tiles * NR,
+                        LDP,
+                        few_columns < kDotMaxCols ? few_columns : kDotMaxCols,
+                        &PackA,
+                        &PackB,
+                        &Macro,
+                        &MacroDirect,
+                        &GemvN,
+                        &GemvT,
+                        &GemmFewColumns,
+                        &FmaLoop<NACC>};
   }
 };
 

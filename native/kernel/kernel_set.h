@@ -16,6 +16,7 @@ struct KernelSet {
   int mc;            // packed rows of A (a multiple of mr)
   int nc;            // packed columns of B (a multiple of nr)
   int a_ld;          // row stride of packed A; a packed block of r rows takes ceil(r/mr)*mr*a_ld
+  int few_columns;   // products with 2..few_columns columns take gemm_few_columns (0: none)
 
 
   /** Packs `rows` rows x `kc` columns of A into mr-row, row-major micro-panels (row stride
@@ -41,6 +42,13 @@ struct KernelSet {
 
   /** y[j] = sum_p x[p] * B[p][j] for j < cols (B row-major, x and y contiguous). */
   void (*gemv_t)(int64_t k, int64_t cols, const T* x, const T* b, int64_t ldb, T* y);
+
+  /**
+   * C[rows x cols] = A * B for 1 <= cols <= few_columns, with B given transposed: `bt` holds cols
+   * rows of k elements, row stride ldbt.
+   */
+  void (*gemm_few_columns)(int64_t rows, int64_t cols, int64_t k, const T* a, int64_t lda,
+                           const T* bt, int64_t ldbt, T* c, int64_t ldc);
 
   /** Runs `iters` rounds of independent FMAs; returns the flops done. */
   double (*fma_loop)(int64_t iters);

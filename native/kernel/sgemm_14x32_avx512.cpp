@@ -11,6 +11,7 @@ struct Ops {
   using T = float;
   using V = __m512;
   static constexpr int W = 16;
+  static constexpr int kRegisters = 32;
   static V Zero() { return _mm512_setzero_ps(); }
   static V Load(const T* p) { return _mm512_loadu_ps(p); }
   static void Store(T* p, V v) { _mm512_storeu_ps(p, v); }
@@ -18,14 +19,12 @@ struct Ops {
   static V Fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V Add(V a, V b) { return _mm512_add_ps(a, b); }
   static T ReduceAdd(V v) {
-    // Through memory: GCC 12 warns falsely on the 512-to-256-bit cast intrinsics.
-    alignas(64) T lanes[W];
-    _mm512_store_ps(lanes, v);
-    __m256 h = _mm256_add_ps(_mm256_load_ps(lanes), _mm256_load_ps(lanes + 8));
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
+#pragma GCC diagnostic push
+    // GCC 12's header passes an "undefined" vector as an unused merge source, then warns about it.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+    return _mm512_reduce_add_ps(v);
+#pragma GCC diagnostic pop
   }
 };
 }  // namespace nnbench::kernel::avx512_f32
@@ -34,7 +33,7 @@ struct Ops {
 namespace nnbench::kernel {
 namespace {
 constexpr KernelSet<float> kSet =
-    avx512_f32::Kernels<avx512_f32::Ops, 14, 2, 512>::Table<24>("14x32 avx512", 12, 128);
+    avx512_f32::Kernels<avx512_f32::Ops, 14, 2, 512>::Table<24>("14x32 avx512", 12, 128, 8);
 }  // namespace
 const KernelSet<float>* SgemmKernelsAvx512() { return &kSet; }
 }  // namespace nnbench::kernel

@@ -11,6 +11,7 @@ struct Ops {
   using T = float;
   using V = __m256;
   static constexpr int W = 8;
+  static constexpr int kRegisters = 16;
   static V Zero() { return _mm256_setzero_ps(); }
   static V Load(const T* p) { return _mm256_loadu_ps(p); }
   static void Store(T* p, V v) { _mm256_storeu_ps(p, v); }
@@ -30,7 +31,7 @@ struct Ops {
 namespace nnbench::kernel {
 namespace {
 constexpr KernelSet<float> kSet =
-    avx2_f32::Kernels<avx2_f32::Ops, 6, 2, 256>::Table<12>("6x16 avx2", 32, 256);
+    avx2_f32::Kernels<avx2_f32::Ops, 6, 2, 256>::Table<12>("6x16 avx2", 32, 256, 4);
 }  // namespace
 const KernelSet<float>* SgemmKernelsAvx2() { return &kSet; }
 }  // namespace nnbench::kernel

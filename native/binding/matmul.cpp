@@ -261,6 +261,7 @@ Napi::Object BlockingOf(Napi::Env env, const gk::TileInfo& t) {
   o.Set("kc", t.kc);
   o.Set("mc", t.mc);
   o.Set("nc", t.nc);
+  o.Set("fewColumns", t.few_columns);
   return o;
 }
 

@@ -583,7 +583,7 @@ bool SetIsa(Isa isa) {
 namespace {
 template <typename T>
 TileInfo InfoOf(const KernelSet<T>& ks) {
-  return TileInfo{ks.mr, ks.nr, ks.kc, ks.mc, ks.nc};
+  return TileInfo{ks.mr, ks.nr, ks.kc, ks.mc, ks.nc, ks.few_columns};
 }
 }  // namespace
 

@@ -35,6 +35,7 @@ struct TileInfo {
   int kc;  // depth of one packed block
   int mc;  // rows of A packed per block
   int nc;  // columns of B packed per block
+  int few_columns;  // products with 2..few_columns columns compute inner products instead
 };
 
 TileInfo SgemmTile();

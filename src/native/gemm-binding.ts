@@ -16,6 +16,11 @@ export interface GemmBlocking {
   mc: number;
   /** Columns of B packed per block. */
   nc: number;
+  /**
+   * Products whose B has 2 to this many columns (a model applied to a small batch) compute inner
+   * products rather than register tiles; 0 when the kernel has no such path.
+   */
+  fewColumns: number;
 }
 
 /** The GEMM kernel in use, from `gemmInfo()`. */

@@ -440,7 +440,13 @@ describe("threads and instruction sets", () => {
     expect(info.compiler.length).toBeGreaterThan(0);
     for (const isa of info.availableIsas) {
       expect(setGemmIsa(isa)).toBe(true);
-      expect(gemmInfo().isa).toBe(isa);
+      const now = gemmInfo();
+      expect(now.isa).toBe(isa);
+      for (const blocking of [now.float32Blocking, now.float64Blocking]) {
+        // The inner-product path covers only widths where a register tile would idle its lanes.
+        expect(blocking.fewColumns).toBeGreaterThanOrEqual(0);
+        expect(blocking.fewColumns).toBeLessThan(blocking.nr);
+      }
     }
     const missing = (["avx2", "avx512"] as GemmIsa[]).filter((i) => !info.availableIsas.includes(i));
     for (const isa of missing) expect(setGemmIsa(isa)).toBe(false);

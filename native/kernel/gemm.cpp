@@ -83,6 +83,13 @@ const KernelSet<T>& Table() {
   return TableFor(ActiveIsa(), static_cast<T*>(nullptr));
 }
 
+/** The table whose register tile suits products with n columns. */
+template <typename T>
+const KernelSet<T>& TileFor(const KernelSet<T>& ks, int64_t n) {
+  if (ks.narrow != nullptr && n > ks.few_columns && n <= ks.narrow->nr) return *ks.narrow;
+  return ks;
+}
+
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t RoundUp(int64_t a, int64_t b) { return CeilDiv(a, b) * b; }
 int64_t Min(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -485,7 +492,7 @@ template <typename T>
 void GemmBatch(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb,
                T* c, int64_t ldc, const BatchItem* items, int64_t batch) {
   if (m <= 0 || n <= 0 || batch <= 0) return;
-  const KernelSet<T>& ks = Table<T>();
+  const KernelSet<T>& ks = TileFor(Table<T>(), n);
   const auto item = [&](int64_t i) {
     const BatchItem& it = items[i];
     return Product<T>{m, n, k, a + it.a, lda, b + it.b, ldb, c + it.c, ldc};

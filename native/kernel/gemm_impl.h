@@ -447,12 +447,13 @@ struct Kernels {
   }
 
   /**
-   * The table for this tile with the given blocking (mc and nc in tiles), FMA loop width, and the
-   * most columns of B (at most kDotMaxCols) for which inner products beat the tile.
+   * The table for this tile with the given blocking (mc and nc in tiles), FMA loop width, the most
+   * columns of B (at most kDotMaxCols) for which inner products beat the tile, and optionally a
+   * table with a narrower tile for the widths between.
    */
   template <int NACC>
   static constexpr KernelSet<T> Table(const char* name, int mc_tiles, int nc_tiles,
-                                      int few_columns) {
+                                      int few_columns, const KernelSet<T>* narrow = nullptr) {
     return KernelSet<T>{name,
                         MR,
                         NR,
@@ -468,7 +469,8 @@ struct Kernels {
                         &GemvN,
                         &GemvT,
                         &GemmFewColumns,
-                        &FmaLoop<NACC>};
+                        &FmaLoop<NACC>,
+                        narrow};
   }
 };
 

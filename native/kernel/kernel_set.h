@@ -52,6 +52,12 @@ struct KernelSet {
 
   /** Runs `iters` rounds of independent FMAs; returns the flops done. */
   double (*fma_loop)(int64_t iters);
+
+  /**
+   * A table with a narrower register tile for products whose B has more than few_columns but at
+   * most narrow->nr columns, where this tile would idle part of its lanes; nullptr when none.
+   */
+  const KernelSet* narrow;
 };
 
 // Tables per ISA; nullptr when this build has no such kernel (for example on non-x86 targets).

@@ -32,8 +32,11 @@ struct Ops {
 
 namespace nnbench::kernel {
 namespace {
-constexpr KernelSet<float> kSet =
-    avx512_f32::Kernels<avx512_f32::Ops, 14, 2, 512>::Table<24>("14x32 avx512", 12, 128, 8);
+// 14 x 16 for 9 to 16 columns, which would fill only half of the 14 x 32 tile's lanes.
+constexpr KernelSet<float> kNarrow =
+    avx512_f32::Kernels<avx512_f32::Ops, 14, 1, 512>::Table<24>("14x16 avx512", 12, 256, 8);
+constexpr KernelSet<float> kSet = avx512_f32::Kernels<avx512_f32::Ops, 14, 2, 512>::Table<24>(
+    "14x32 avx512", 12, 128, 8, &kNarrow);
 }  // namespace
 const KernelSet<float>* SgemmKernelsAvx512() { return &kSet; }
 }  // namespace nnbench::kernel

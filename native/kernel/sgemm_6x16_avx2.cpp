@@ -30,8 +30,11 @@ struct Ops {
 
 namespace nnbench::kernel {
 namespace {
+// 12 x 8 for 5 to 8 columns, which would fill at most half of the 6 x 16 tile's lanes.
+constexpr KernelSet<float> kNarrow =
+    avx2_f32::Kernels<avx2_f32::Ops, 12, 1, 256>::Table<12>("12x8 avx2", 16, 512, 4);
 constexpr KernelSet<float> kSet =
-    avx2_f32::Kernels<avx2_f32::Ops, 6, 2, 256>::Table<12>("6x16 avx2", 32, 256, 4);
+    avx2_f32::Kernels<avx2_f32::Ops, 6, 2, 256>::Table<12>("6x16 avx2", 32, 256, 4, &kNarrow);
 }  // namespace
 const KernelSet<float>* SgemmKernelsAvx2() { return &kSet; }
 }  // namespace nnbench::kernel

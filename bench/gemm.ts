@@ -53,7 +53,9 @@ for (const threads of [1, 2]) {
     cases.push({ label: `f64 ${n}^3`, dtype: "float64", m: n, n, k: n, vector: false, threads, js: false });
   }
   cases.push({ label: "f32 4096x4096 @ 4096", dtype: "float32", m: 4096, n: 1, k: 4096, vector: true, threads, js: false });
-  cases.push({ label: "f32 4096x4096 @ 4096x8", dtype: "float32", m: 4096, n: 8, k: 4096, vector: false, threads, js: false });
+  for (const batch of [8, 16]) {
+    cases.push({ label: `f32 4096x4096 @ 4096x${batch}`, dtype: "float32", m: 4096, n: batch, k: 4096, vector: false, threads, js: false });
+  }
   cases.push({ label: "f32 4096x4096 @ 4096x64", dtype: "float32", m: 4096, n: 64, k: 4096, vector: false, threads, js: false });
 }
 

@@ -58,7 +58,8 @@ void FreeBytes(Napi::Env* env, Block* block) {
   if (env != nullptr && bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(*env, -bytes);
 }
 
-// Drops one of the Block's two holders (its ArrayBuffer, its Storage); the last one deletes it.
+// Drops one of the Block's holders (its Storage, and its ArrayBuffer once there is one); the last
+// one deletes it.
 void ReleaseBlock(Block* block) {
   if (--block->holders == 0) delete block;
 }
@@ -139,24 +140,23 @@ Storage::Storage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Storage>(inf
   block->registry = DataOf(env)->registry;
   block->buffer = std::move(buffer);
   block->bytes = static_cast<size_t>(bytes);
-  uint8_t* data = block->buffer.data();
   CountAllocation(static_cast<int64_t>(bytes));
   block->registry->live.insert(block);
   if (bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
-
-  // From here on the ArrayBuffer's finalizer owns the Block.
-  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, data, block->bytes, FinalizeBlock, block);
-  if (env.IsExceptionPending()) {
-    FreeBytes(&env, block);
-    delete block;
-    return;
-  }
   block_ = block;
-  buffer_ = Napi::Persistent(ab);
 }
 
 Storage::~Storage() {
-  if (block_ != nullptr) ReleaseBlock(block_);
+  if (block_ == nullptr) return;
+  if (buffer_.IsEmpty()) {
+    // No ArrayBuffer ever exposed the bytes, so nothing else can reach them: free them now.
+    block_->released = true;
+    if (!block_->registry->closed && block_->pins == 0) {
+      Napi::Env env = Env();
+      FreeBytes(&env, block_);
+    }
+  }
+  ReleaseBlock(block_);
 }
 
 Storage* Storage::FromValue(Napi::Env env, Napi::Value value, const char* what) {
@@ -187,9 +187,19 @@ void Storage::Unpin(Napi::Env env) {
 }
 
 Napi::Value Storage::ArrayBufferOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   if (block_ == nullptr || block_->released) {
     // A disposed storage hands out an empty buffer; JavaScript raises the typed error.
-    return Napi::ArrayBuffer::New(info.Env(), 0);
+    return Napi::ArrayBuffer::New(env, 0);
+  }
+  if (buffer_.IsEmpty()) {
+    // Created on first use: tensors that are never viewed (outputs disposed unread) skip it.
+    Napi::ArrayBuffer ab =
+        Napi::ArrayBuffer::New(env, block_->buffer.data(), block_->bytes, FinalizeBlock, block_);
+    if (env.IsExceptionPending()) return env.Undefined();
+    // From here on the ArrayBuffer's finalizer holds the Block too.
+    ++block_->holders;
+    buffer_ = Napi::Persistent(ab);
   }
   return buffer_.Value();
 }
@@ -199,8 +209,10 @@ Napi::Value Storage::Dispose(const Napi::CallbackInfo& info) {
   if (block_ == nullptr || block_->released) return env.Undefined();
   block_->released = true;
   // Detach first, so every view over the bytes reads as empty before they are freed.
-  Napi::ArrayBuffer ab = buffer_.Value();
-  if (!ab.IsDetached()) ab.Detach();
+  if (!buffer_.IsEmpty()) {
+    Napi::ArrayBuffer ab = buffer_.Value();
+    if (!ab.IsDetached()) ab.Detach();
+  }
   if (block_->pins == 0) FreeBytes(&env, block_);
   return env.Undefined();
 }

@@ -1,11 +1,13 @@
 // Tensor storage: one native buffer, one owner, exact accounting.
 //
 // A Storage (a JavaScript object) owns a Block. The Block's bytes are exposed to JavaScript through
-// exactly one external ArrayBuffer, created with the Storage and held by it. Lifetime rules:
+// at most one external ArrayBuffer, created when first asked for and held by the Storage. Lifetime
+// rules:
 //   - dispose() detaches that ArrayBuffer (every view over it reads as length 0) and frees the bytes
 //     at once, or, while an async operation has the storage pinned, as soon as the last pin is gone;
 //   - without dispose(), the bytes are freed when the ArrayBuffer is garbage-collected, which cannot
-//     happen while the Storage or any view over it is reachable;
+//     happen while the Storage or any view over it is reachable (or, when no ArrayBuffer was ever
+//     made, when the Storage is collected);
 //   - when a Node environment (a worker) shuts down, every Block it still holds is freed.
 // So JavaScript can never read freed memory, and every byte is freed exactly once.
 #pragma once
@@ -37,7 +39,7 @@ struct Block {
   size_t bytes = 0;           // bytes as counted (elements x item size)
   int pins = 0;               // async operations that use the bytes now
   bool released = false;      // dispose() was called or the environment shut down
-  int holders = 2;            // the ArrayBuffer and the Storage; the last to let go deletes the Block
+  int holders = 1;            // the Storage, plus the ArrayBuffer once made; the last deletes it
   std::shared_ptr<Registry> registry;
 };
 

@@ -24,6 +24,19 @@ describe.runIf(gc)("finalizer", () => {
     expect(nativeMemory().bytes).toBe(before);
   });
 
+  it("frees a tensor that was viewed and forgotten, views and all", async () => {
+    const before = nativeMemory();
+    (() => {
+      const t = Tensor.zeros([1 << 18]); // 1 MiB
+      t.data()[0] = 1;
+      t.toNdarray();
+    })();
+    expect(nativeMemory().bytes).toBe(before.bytes + 2 ** 20);
+    await collect();
+    expect(nativeMemory().bytes).toBe(before.bytes);
+    expect(nativeMemory().tensors).toBe(before.tensors);
+  });
+
   it("keeps the memory while a view is reachable, even after the tensor is gone", async () => {
     const before = nativeMemory().bytes;
     let view: Float32Array | undefined = (() => {

@@ -83,14 +83,15 @@ const KernelSet<T>& Table() {
   return TableFor(ActiveIsa(), static_cast<T*>(nullptr));
 }
 
+int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
 /** The table whose register tile suits products with n columns. */
 template <typename T>
 const KernelSet<T>& TileFor(const KernelSet<T>& ks, int64_t n) {
   if (ks.narrow != nullptr && n > ks.few_columns && n <= ks.narrow->nr) return *ks.narrow;
+  if (ks.in_place != nullptr && CeilDiv(n, ks.nr) <= kDirectPanels) return *ks.in_place;
   return ks;
 }
-
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t RoundUp(int64_t a, int64_t b) { return CeilDiv(a, b) * b; }
 int64_t Min(int64_t a, int64_t b) { return a < b ? a : b; }
 int64_t Max(int64_t a, int64_t b) { return a > b ? a : b; }

@@ -448,12 +448,13 @@ struct Kernels {
 
   /**
    * The table for this tile with the given blocking (mc and nc in tiles), FMA loop width, the most
-   * columns of B (at most kDotMaxCols) for which inner products beat the tile, and optionally a
-   * table with a narrower tile for the widths between.
+   * columns of B (at most kDotMaxCols) for which inner products beat the tile, and optionally
+   * tables with a narrower tile for the widths between and a shorter one for reading A in place.
    */
   template <int NACC>
   static constexpr KernelSet<T> Table(const char* name, int mc_tiles, int nc_tiles,
-                                      int few_columns, const KernelSet<T>* narrow = nullptr) {
+                                      int few_columns, const KernelSet<T>* narrow = nullptr,
+                                      const KernelSet<T>* in_place = nullptr) {
     return KernelSet<T>{name,
                         MR,
                         NR,
@@ -470,7 +471,8 @@ struct Kernels {
                         &GemvT,
                         &GemmFewColumns,
                         &FmaLoop<NACC>,
-                        narrow};
+                        narrow,
+                        in_place};
   }
 };
 

@@ -58,6 +58,13 @@ struct KernelSet {
    * most narrow->nr columns, where this tile would idle part of its lanes; nullptr when none.
    */
   const KernelSet* narrow;
+
+  /**
+   * A table with fewer tile rows, same columns, for products that read A in place: their tile
+   * rows lie A's row stride apart, and when that is a multiple of 4 KiB they share L1 sets, so
+   * more rows than L1 has ways evict each other. nullptr to keep this tile.
+   */
+  const KernelSet* in_place;
 };
 
 // Tables per ISA; nullptr when this build has no such kernel (for example on non-x86 targets).

@@ -37,8 +37,11 @@ namespace {
 // A's row stride is a multiple of 4 KiB (measured 25% faster at 4096 x 4096 @ 4096 x 16).
 constexpr KernelSet<float> kNarrow =
     avx512_f32::Kernels<avx512_f32::Ops, 10, 1, 512>::Table<24>("10x16 avx512", 16, 256, 8);
+// 11 x 32 for products that read A in place (at most 8 column panels), for the same reason.
+constexpr KernelSet<float> kInPlace =
+    avx512_f32::Kernels<avx512_f32::Ops, 11, 2, 512>::Table<24>("11x32 avx512", 15, 128, 8);
 constexpr KernelSet<float> kSet = avx512_f32::Kernels<avx512_f32::Ops, 14, 2, 512>::Table<24>(
-    "14x32 avx512", 12, 128, 8, &kNarrow);
+    "14x32 avx512", 12, 128, 8, &kNarrow, &kInPlace);
 }  // namespace
 const KernelSet<float>* SgemmKernelsAvx512() { return &kSet; }
 }  // namespace nnbench::kernel

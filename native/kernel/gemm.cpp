@@ -84,14 +84,6 @@ const KernelSet<T>& Table() {
 }
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-/** The table whose register tile suits products with n columns. */
-template <typename T>
-const KernelSet<T>& TileFor(const KernelSet<T>& ks, int64_t n) {
-  if (ks.narrow != nullptr && n > ks.few_columns && n <= ks.narrow->nr) return *ks.narrow;
-  if (ks.in_place != nullptr && CeilDiv(n, ks.nr) <= kDirectPanels) return *ks.in_place;
-  return ks;
-}
 int64_t RoundUp(int64_t a, int64_t b) { return CeilDiv(a, b) * b; }
 int64_t Min(int64_t a, int64_t b) { return a < b ? a : b; }
 int64_t Max(int64_t a, int64_t b) { return a > b ? a : b; }
@@ -169,10 +161,19 @@ int64_t TransposedStride(const Product<T>& p) {
   return RoundUp(p.k, kAlignElems);
 }
 
-/** Whether the blocked path reads A in place (see kDirectPanels). */
+/** Whether the blocked path reads A in place for a B of n columns (see kDirectPanels). */
 template <typename T>
-bool ReadsAInPlace(const KernelSet<T>& ks, const Product<T>& p) {
-  return CeilDiv(p.n, ks.nr) <= kDirectPanels;
+bool ReadsAInPlace(const KernelSet<T>& ks, int64_t n) {
+  return CeilDiv(n, ks.nr) <= kDirectPanels;
+}
+
+/** The table whose register tile suits products with n columns. */
+template <typename T>
+const KernelSet<T>& TileFor(const KernelSet<T>& ks, int64_t n) {
+  if (n <= ks.few_columns) return ks;  // the inner-product path uses no tile
+  if (ks.narrow != nullptr && n <= ks.narrow->nr) return *ks.narrow;
+  if (ks.in_place != nullptr && ReadsAInPlace(ks, n)) return *ks.in_place;
+  return ks;
 }
 
 /**
@@ -189,7 +190,7 @@ int64_t BufferB(const KernelSet<T>& ks, const Product<T>& p, int64_t depth, int 
 /** Depth of one packed B block. */
 template <typename T>
 int64_t DepthBlock(const KernelSet<T>& ks, const Product<T>& p) {
-  return ReadsAInPlace(ks, p) ? ks.kc * kDirectDepth : ks.kc;
+  return ReadsAInPlace(ks, p.n) ? ks.kc * kDirectDepth : ks.kc;
 }
 
 /** Workspace regions for one product computed by `threads` cooperating threads. */
@@ -375,7 +376,7 @@ void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Works
   T* a_pack = ws.a_pack + tid * ws.a_stride;
   // With few column panels a packed A block would be used only a few times: packing it costs
   // more than reading A in place, which also streams it only once.
-  const bool direct = ReadsAInPlace(ks, p);
+  const bool direct = ReadsAInPlace(ks, p.n);
   const int64_t depth = DepthBlock(ks, p);
   // Threads that split only the columns pack and read just their own panels, in a region of
   // the B buffer that is theirs for the whole product: no barrier is needed, and no thread can

@@ -23,7 +23,6 @@ inline I MinOf(I a, I b) {
   return a < b ? a : b;
 }
 
-
 /**
  * Kernels for an MR x (NV * W) register tile with packed depth KC. A is packed row-major: each
  * MR-row micro-panel holds its rows LDP elements apart, LDP = KC plus one cache line, so the MR
@@ -146,9 +145,8 @@ struct Kernels {
       ++p;
     };
     if (kDirect) {
-      // Fourteen row pointers leave no registers for unrolling: ask for the next tile at once.
+      // MR row pointers leave no registers for unrolling: ask for the next tile at once.
       PrefetchTile(ahead.c, ldc, ahead.c_rows, ahead.c_cols);
-      ahead.c_rows = 0;
     }
     int64_t b_line = 0;
     int64_t c_row = 0;

@@ -1,19 +1,13 @@
 /**
- * The shared NumPy fixtures and their manifest (written by NumPy; see fixtures/README.md).
+ * The NumPy fixtures in test/fixtures and their manifest (written by NumPy; see test/fixtures/README.md).
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const repoRoot = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-
-/** The fixtures folder: `NNBENCH_FIXTURES`, or `shared/fixtures` beside the repository. */
-export const FIXTURES = process.env.NNBENCH_FIXTURES ?? resolve(repoRoot, "..", "shared", "fixtures");
-
-if (!existsSync(join(FIXTURES, "manifest.json"))) {
-  throw new Error(`NumPy fixtures not found at ${FIXTURES}; set NNBENCH_FIXTURES`);
-}
+/** The fixtures folder, inside the repository. */
+export const FIXTURES = resolve(fileURLToPath(new URL("../fixtures", import.meta.url)));
 
 export interface ArrayEntry {
   name?: string;

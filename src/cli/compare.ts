@@ -1,5 +1,5 @@
 /** `nnbench compare`: compare results across runs and gate on regressions. */
-import { compare, loadComparisonFile, parseThreshold, renderComparison, type Comparator } from "../compare.js";
+import { compare, loadComparisonFile, parseThreshold, renderComparison, type Comparator } from "../compare/compare.js";
 import { shouldColor } from "../reporter/console.js";
 import { readResults } from "../reporter/target.js";
 import type { BenchmarkResult } from "../types.js";

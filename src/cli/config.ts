@@ -22,8 +22,8 @@ import { existsSync, promises as fs } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { NnbenchError } from "./errors.js";
-import type { JsonObject, JsonValue } from "./types.js";
+import { NnbenchError } from "../errors.js";
+import type { JsonObject, JsonValue } from "../types.js";
 
 /** The configuration is missing, unreadable or holds something invalid. */
 export class ConfigError extends NnbenchError {
@@ -126,7 +126,7 @@ export function validateConfig(value: unknown, source: string): NnbenchConfig {
 
 async function importModule(file: string): Promise<Record<string, unknown>> {
   if (/\.(?:m|c)?tsx?$/.test(file)) {
-    const { importFile } = await import("./load.js");
+    const { importFile } = await import("../run/import-file.js");
     return importFile(file);
   }
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;

@@ -1,6 +1,6 @@
 /** Turning `--context` entries (and the configuration's `context` list) into context providers. */
-import { CPUInfo, GitEnvironmentInfo, NodeInfo, cpuarch, nodeVersion, system, type ContextProvider } from "../context.js";
-import { callProvider, loadProvider, type LoadedConfig } from "../config.js";
+import { CPUInfo, GitEnvironmentInfo, NodeInfo, cpuarch, nodeVersion, system, type ContextProvider } from "../run/context.js";
+import { callProvider, loadProvider, type LoadedConfig } from "./config.js";
 import { NnbenchError } from "../errors.js";
 import type { JsonObject } from "../types.js";
 

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { ComparisonError } from "../compare.js";
-import { loadConfig, type LoadedConfig } from "../config.js";
+import { ComparisonError } from "../compare/compare.js";
+import { loadConfig, type LoadedConfig } from "./config.js";
 import { COMPARE_EXIT, compareCommand } from "./compare.js";
 import { isLogLevel, LOG_LEVELS, Logger } from "./log.js";
 import { RUN_EXIT, runCommand, UsageError } from "./run.js";

@@ -2,7 +2,7 @@
  * The live progress line of `nnbench run` on standard error: which benchmarks are running, how many
  * are done, and the native memory held. Shown only on a terminal and never when `CI` is set.
  */
-import { formatBytes, truncate } from "../reporter/format.js";
+import { formatBytes, truncate } from "../text/units.js";
 
 /** Whether a progress display belongs on `stream`. */
 export function progressEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {

@@ -2,12 +2,12 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
-import type { LoadedConfig } from "../config.js";
-import { buildContext } from "../context.js";
+import type { LoadedConfig } from "./config.js";
+import { buildContext } from "../run/context.js";
 import { nativeMemory } from "../native/index.js";
 import { ConsoleReporter } from "../reporter/console.js";
 import { getReporter } from "../reporter/target.js";
-import { collect, run } from "../runner.js";
+import { collect, run } from "../run/runner.js";
 import type { BenchmarkRecord, BenchmarkResult, JsonObject } from "../types.js";
 import { contextFromEntries } from "./context.js";
 import type { Logger } from "./log.js";

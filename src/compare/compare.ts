@@ -16,11 +16,11 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import pc from "picocolors";
-import { NnbenchError } from "./errors.js";
-import { mannWhitneyU, smallestOneSidedP } from "./mann-whitney.js";
-import { flattenObject, formatBytes, formatDuration, formatValue, truncate } from "./reporter/format.js";
-import { renderTable } from "./reporter/table.js";
-import type { BenchmarkRecord, BenchmarkResult, JsonObject, JsonValue } from "./types.js";
+import { NnbenchError } from "../errors.js";
+import { mannWhitneyU, smallestOneSidedP } from "../stats/mann-whitney.js";
+import { flattenObject, formatBytes, formatDuration, formatValue, truncate } from "../text/units.js";
+import { renderTable } from "../text/table.js";
+import type { BenchmarkRecord, BenchmarkResult, JsonObject, JsonValue } from "../types.js";
 
 /** The comparison is misconfigured: a bad comparison file, comparator or threshold. */
 export class ComparisonError extends NnbenchError {
@@ -133,7 +133,7 @@ export async function makeComparator(spec: ComparatorSpec, baseDir = process.cwd
   let mod: Record<string, unknown>;
   try {
     if (/\.(?:m|c)?tsx?$/.test(file)) {
-      const { importFile } = await import("./load.js");
+      const { importFile } = await import("../run/import-file.js");
       mod = await importFile(file);
     } else {
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -498,4 +498,4 @@ export function renderComparison(c: Comparison, options: RenderComparisonOptions
   return out;
 }
 
-export { mannWhitneyU, type Alternative, type MannWhitneyMethod, type MannWhitneyResult } from "./mann-whitney.js";
+export { mannWhitneyU, type Alternative, type MannWhitneyMethod, type MannWhitneyResult } from "../stats/mann-whitney.js";

@@ -2,7 +2,7 @@
  * Defining benchmarks: `benchmark()` for one, `parametrize()` and `product()` for families.
  */
 
-import { NnbenchError } from "./errors.js";
+import { NnbenchError } from "../errors.js";
 import { isMemo, type MemoValue } from "./memo.js";
 import { parseParameters, ParameterSyntaxError } from "./params.js";
 import type {
@@ -16,7 +16,7 @@ import type {
   Hook,
   ParamInterface,
   Params,
-} from "./types.js";
+} from "../types.js";
 
 const BENCHMARK_BRAND = Symbol.for("nnbench.benchmark");
 const FAMILY_BRAND = Symbol.for("nnbench.family");

@@ -3,7 +3,7 @@
  * process-wide cache that holds them until they are evicted.
  */
 
-import { NnbenchError } from "./errors.js";
+import { NnbenchError } from "../errors.js";
 
 const MEMO_BRAND = Symbol.for("nnbench.memo");
 const CACHE_KEY = Symbol.for("nnbench.memoCache");

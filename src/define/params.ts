@@ -3,8 +3,8 @@
  * pattern of its first parameter, which of them have defaults, and the defaults that are plain literals.
  */
 
-import { NnbenchError } from "./errors.js";
-import type { JsonValue, ParamInterface } from "./types.js";
+import { NnbenchError } from "../errors.js";
+import type { JsonValue, ParamInterface } from "../types.js";
 
 export type { ParamInterface };
 

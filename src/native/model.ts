@@ -5,8 +5,8 @@ import { extname } from "node:path";
 
 import { DisposedError, NpyFormatError } from "../errors.js";
 import { type MatmulOptions, matmul, matmulAsync } from "./matmul.js";
-import { loadNpy, loadNpySync } from "./npy.js";
-import { loadNpz, loadNpzSync, npzKeysSync } from "./npz.js";
+import { loadNpy, loadNpySync } from "./formats/npy.js";
+import { loadNpz, loadNpzSync, npzKeysSync } from "./formats/npz.js";
 import type { Tensor } from "./tensor.js";
 
 /** Options of `Model.load`. */

@@ -6,9 +6,9 @@
 import pc from "picocolors";
 import type { BenchmarkRecord, BenchmarkResult } from "../types.js";
 import { UnsupportedTargetError } from "./errors.js";
-import { flattenObject, formatBytes, formatDuration, formatParameters, formatValue, truncate } from "./format.js";
+import { flattenObject, formatBytes, formatDuration, formatParameters, formatValue, truncate } from "../text/units.js";
 import type { Reporter } from "./reporter.js";
-import { renderTable } from "./table.js";
+import { renderTable } from "../text/table.js";
 
 /** Whether to colour output written to `stream`: a TTY, unless `NO_COLOR` is set (`FORCE_COLOR` forces it). */
 export function shouldColor(stream: { isTTY?: boolean } | undefined, env: NodeJS.ProcessEnv = process.env): boolean {

@@ -7,9 +7,9 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import * as zlib from "node:zlib";
 import type { BenchmarkResult } from "../types.js";
-import { writeFileAtomic } from "../atomic-file.js";
+import { writeFileAtomic } from "../fs/atomic-file.js";
 import { ResultFormatError, UnsupportedTargetError } from "./errors.js";
-import { FILE_FORMATS, fileFormat, type FileFormat, type FileFormatName } from "./formats.js";
+import { FILE_FORMATS, fileFormat, type FileFormat, type FileFormatName } from "./file-formats.js";
 import type { Reporter } from "./reporter.js";
 
 const gzip = promisify(zlib.gzip);

@@ -4,10 +4,10 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isBenchmark, isBenchmarkFamily } from "./core.js";
-import { NnbenchError } from "./errors.js";
-import { importFile } from "./load.js";
-import type { Benchmark, BenchmarkFamily } from "./types.js";
+import { isBenchmark, isBenchmarkFamily } from "../define/benchmark.js";
+import { NnbenchError } from "../errors.js";
+import { importFile } from "./import-file.js";
+import type { Benchmark, BenchmarkFamily } from "../types.js";
 
 /** A benchmark file or directory could not be collected. */
 export class CollectError extends NnbenchError {

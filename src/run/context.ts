@@ -8,9 +8,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join } from "node:path";
-import { NnbenchError } from "./errors.js";
-import { gemmInfo } from "./native/index.js";
-import type { JsonObject, JsonValue } from "./types.js";
+import { NnbenchError } from "../errors.js";
+import { gemmInfo } from "../native/index.js";
+import type { JsonObject, JsonValue } from "../types.js";
 
 /** Returns facts to merge into a run's context. May be async. */
 export type ContextProvider = () => JsonObject | Promise<JsonObject>;

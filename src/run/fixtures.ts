@@ -6,10 +6,10 @@
 
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
-import { NnbenchError } from "./errors.js";
-import { importFile } from "./load.js";
-import { parseParameters } from "./params.js";
-import type { BenchmarkOrigin } from "./types.js";
+import { NnbenchError } from "../errors.js";
+import { importFile } from "./import-file.js";
+import { parseParameters } from "../define/params.js";
+import type { BenchmarkOrigin } from "../types.js";
 
 /** File names searched for fixtures, in order, in each directory. */
 export const CONF_FILES = ["conf.ts", "conf.mts", "conf.js", "conf.mjs"] as const;

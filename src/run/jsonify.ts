@@ -3,9 +3,9 @@
  * references to models, tensors or other live objects.
  */
 
-import { formatParamValue } from "./core.js";
-import { isMemo } from "./memo.js";
-import type { JsonObject, JsonValue } from "./types.js";
+import { formatParamValue } from "../define/benchmark.js";
+import { isMemo } from "../define/memo.js";
+import type { JsonObject, JsonValue } from "../types.js";
 
 /**
  * A per-type JSON conversion: return the JSON form of `value`, or `undefined` to leave it to the default

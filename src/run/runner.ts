@@ -3,15 +3,15 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { isBenchmark, isBenchmarkFamily, ParameterError } from "./core.js";
+import { isBenchmark, isBenchmarkFamily, ParameterError } from "../define/benchmark.js";
 import type { Runnable } from "./collect.js";
 import { buildContext, type ContextInput } from "./context.js";
 import { FixtureResolver } from "./fixtures.js";
 import { jsonifyParams, toJsonValue, type Jsonifier } from "./jsonify.js";
-import { evictMemo, isMemo, isMemoCached, type Memo } from "./memo.js";
-import { nativeMemory, resetNativePeak } from "./native/index.js";
-import { median, summarize } from "./stats.js";
-import type { Benchmark, BenchmarkFamily, BenchmarkRecord, BenchmarkResult, ErrorKind, JsonObject, Params, State } from "./types.js";
+import { evictMemo, isMemo, isMemoCached, type Memo } from "../define/memo.js";
+import { nativeMemory, resetNativePeak } from "../native/index.js";
+import { median, summarize } from "../stats/summary.js";
+import type { Benchmark, BenchmarkFamily, BenchmarkRecord, BenchmarkResult, ErrorKind, JsonObject, Params, State } from "../types.js";
 
 export { collect, CollectError, type CollectOptions, type Runnable } from "./collect.js";
 

@@ -2,7 +2,7 @@
  * Summary statistics over timed samples. Pure functions, so they are exact and testable in isolation.
  */
 
-import type { SampleStats } from "./types.js";
+import type { SampleStats } from "../types.js";
 
 /** The sorted copy of `samples`, ascending. */
 function sorted(samples: readonly number[]): number[] {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, copyFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadConfig, validateConfig } from "../../src/config.js";
+import { loadConfig, validateConfig } from "../../src/cli/config.js";
 import { readResults } from "../../src/reporter/index.js";
 import { DATA, ensureBuilt, nnbench, ROOT } from "./helpers.js";
 

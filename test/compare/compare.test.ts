@@ -11,10 +11,10 @@ import {
   loadComparisonFile,
   parseThreshold,
   renderComparison,
-} from "../src/compare.js";
-import { readResults } from "../src/reporter/index.js";
-import type { BenchmarkRecord, BenchmarkResult } from "../src/types.js";
-import { FIXTURES } from "./helpers/fixtures.js";
+} from "../../src/compare/compare.js";
+import { readResults } from "../../src/reporter/index.js";
+import type { BenchmarkRecord, BenchmarkResult } from "../../src/types.js";
+import { FIXTURES } from "../helpers/fixtures.js";
 
 const PY = path.join(FIXTURES, "nnbench-py");
 

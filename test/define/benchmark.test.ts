@@ -13,7 +13,7 @@ import {
   type Benchmark,
   type BenchmarkFamily,
 } from "nnbench";
-import { parseParameters } from "../src/params.js";
+import { parseParameters } from "../../src/define/params.js";
 
 function names(family: BenchmarkFamily): string[] {
   return [...family].map((b) => b.name);

@@ -4,7 +4,7 @@ import ts from "typescript";
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMemoCache, evictMemo, getMemoByValue, memoCacheSize } from "nnbench";
 
-const dir = fileURLToPath(new URL("./data/framework/legacy/", import.meta.url));
+const dir = fileURLToPath(new URL("../data/framework/legacy/", import.meta.url));
 
 afterEach(() => clearMemoCache());
 
@@ -19,7 +19,7 @@ describe("@cachedMemo as a legacy (experimentalDecorators) decorator", () => {
     mkdirSync(`${dir}.tmp`, { recursive: true });
     const file = `${dir}.tmp/memos-legacy.mjs`;
     writeFileSync(file, out.outputText);
-    const mod = (await import(/* @vite-ignore */ file)) as typeof import("./data/framework/legacy/memos.js");
+    const mod = (await import(/* @vite-ignore */ file)) as typeof import("../data/framework/legacy/memos.js");
 
     const m = new mod.CountingMemo();
     const v = m.call();

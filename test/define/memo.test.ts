@@ -238,8 +238,8 @@ describe("the cache does not keep memos alive", () => {
 
 describe("one cache per process", () => {
   it("a second copy of the memo module shares the cache and recognises memos", async () => {
-    const path = "../src/memo.ts?second-copy";
-    const copy = (await import(/* @vite-ignore */ path)) as typeof import("../src/memo.js");
+    const path = "../../src/define/memo.ts?second-copy";
+    const copy = (await import(/* @vite-ignore */ path)) as typeof import("../../src/define/memo.js");
     expect(copy.Memo).not.toBe(Memo);
     const m = new ResourceMemo(11);
     const v = m.call();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { writeFileAtomic } from "../../src/atomic-file.js";
+import { writeFileAtomic } from "../../src/fs/atomic-file.js";
 import { writeResult } from "../../src/reporter/index.js";
 import { sampleResult } from "./sample.js";
 

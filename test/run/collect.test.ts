@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { collect, CollectError, FixtureError, ParameterError, run, benchmark, isBenchmark } from "nnbench";
 
-const root = fileURLToPath(new URL("./data/framework/collect", import.meta.url));
+const root = fileURLToPath(new URL("../data/framework/collect", import.meta.url));
 const calls = () => ((globalThis as { __nnbenchFixtureCalls?: Record<string, number> }).__nnbenchFixtureCalls ??= {});
 
 afterEach(() => {
@@ -75,10 +75,10 @@ describe("run() with fixtures from conf files", () => {
 
 describe("one nnbench per process", () => {
   it("runs benchmarks, families and memos made by a second copy of the modules", async () => {
-    const corePath = "../src/core.ts?second-copy";
-    const memoPath = "../src/memo.ts?second-copy";
-    const core = (await import(/* @vite-ignore */ corePath)) as typeof import("../src/core.js");
-    const memoCopy = (await import(/* @vite-ignore */ memoPath)) as typeof import("../src/memo.js");
+    const corePath = "../../src/define/benchmark.ts?second-copy";
+    const memoPath = "../../src/define/memo.ts?second-copy";
+    const core = (await import(/* @vite-ignore */ corePath)) as typeof import("../../src/define/benchmark.js");
+    const memoCopy = (await import(/* @vite-ignore */ memoPath)) as typeof import("../../src/define/memo.js");
     const m = memoCopy.memo(() => ({ w: 3, dispose() {} }), "w3");
     const bm = core.benchmark(({ k }: { k: number }) => k + 1, { name: "copy" });
     const fam = core.product({ model: [m] })(function viaCopy({ model }: { model: { w: number } }) {
@@ -96,7 +96,7 @@ describe("one nnbench per process", () => {
 
 describe("fixture errors", () => {
   it("reports a failing fixture and a cycle", async () => {
-    const dir = fileURLToPath(new URL("./data/framework/fixture-errors", import.meta.url));
+    const dir = fileURLToPath(new URL("../data/framework/fixture-errors", import.meta.url));
     await expect(run(await collect(`${dir}/broken.ts`))).rejects.toThrow(FixtureError);
     await expect(run(await collect(`${dir}/broken.ts`))).rejects.toThrow(/fixture broken in .*conf\.ts failed: no data here/);
     await expect(run(await collect(`${dir}/cycle.ts`))).rejects.toThrow(/cycle: ping -> pong -> ping/);

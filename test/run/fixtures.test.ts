@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { FixtureResolver, fixtureDirectories } from "../src/fixtures.js";
+import { FixtureResolver, fixtureDirectories } from "../../src/run/fixtures.js";
 
-const root = fileURLToPath(new URL("./data/framework/collect", import.meta.url));
+const root = fileURLToPath(new URL("../data/framework/collect", import.meta.url));
 
 describe("fixture lookup", () => {
   it("searches the benchmark's directory, then its parents up to the collected root", () => {

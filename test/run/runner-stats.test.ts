@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { mean, median, percentile, stddev, summarize } from "../src/stats.js";
+import { mean, median, percentile, stddev, summarize } from "../../src/stats/summary.js";
 
 describe("sample statistics", () => {
   it("computes known values", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { mannWhitneyU, normalSf, smallestOneSidedP, type Alternative } from "../src/mann-whitney.js";
+import { mannWhitneyU, normalSf, smallestOneSidedP, type Alternative } from "../../src/stats/mann-whitney.js";
 
 // Reference values from SciPy 1.17 `scipy.stats.mannwhitneyu(x, y, alternative=..., method=...)`.
 const SCIPY: [number[], number[], Alternative, "exact" | "asymptotic", number, number][] = [

@@ -2,8 +2,8 @@
  * Compile-time checks, verified by `tsc --noEmit` (part of `npm test`): a memo passed to a family must
  * produce the type its parameter declares.
  */
-import { benchmark, parametrize, product } from "../../src/core.js";
-import { cachedMemo, Memo, memo } from "../../src/memo.js";
+import { benchmark, parametrize, product } from "../../src/define/benchmark.js";
+import { cachedMemo, Memo, memo } from "../../src/define/memo.js";
 import { Model, Tensor } from "../../src/native/index.js";
 
 /** A stand-in value type that is not a Model. */

@@ -6,8 +6,8 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 
-import { replaceFile, replaceFileSync } from "../atomic-file.js";
-import { addon, type NativeStorage } from "./addon.js";
+import { replaceFile, replaceFileSync } from "../../fs/atomic-file.js";
+import { addon, type NativeStorage } from "../addon.js";
 
 /** A request a format generator makes of its file. */
 export type IoRequest =

@@ -2,7 +2,7 @@
  * The `.npy` header: parsing (defensively: it comes from untrusted files) and formatting.
  * Format reference: NumPy's `numpy.lib.format` (versions 1.0, 2.0 and 3.0).
  */
-import { type DType, itemSize } from "./dtype.js";
+import { type DType, itemSize } from "../dtype.js";
 
 /** Why a header was refused; the loader turns it into an `NpyFormatError` naming the file. */
 export class HeaderError extends Error {}

@@ -1,9 +1,9 @@
 /**
  * NumPy `.npy` files: bytes go from the file straight into native memory.
  */
-import { NpyFormatError } from "../errors.js";
-import { addon } from "./addon.js";
-import { type DType, itemSize } from "./dtype.js";
+import { NpyFormatError } from "../../errors.js";
+import { addon } from "../addon.js";
+import { type DType, itemSize } from "../dtype.js";
 import {
   type IoSteps,
   readBytes,
@@ -17,7 +17,7 @@ import {
   writeFrom,
 } from "./file-io.js";
 import { HeaderError, MAX_HEADER_BYTES, type NpyHeader, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
-import { Tensor, newStorage, storageOf, wrapStorage } from "./tensor.js";
+import { Tensor, newStorage, storageOf, wrapStorage } from "../tensor.js";
 
 /** Reads and checks the header of the `.npy` bytes at `base`, which span `span` bytes of the file. */
 export function* readNpyHeader(path: string, base: number, span: number): IoSteps<NpyHeader> {

@@ -7,11 +7,11 @@ import { crc32 } from "node:zlib";
 
 import { Deflate, Inflate } from "fflate";
 
-import { NpyFormatError } from "../errors.js";
+import { NpyFormatError } from "../../errors.js";
 import { type IoSteps, readBytes, readFileAsync, readFileSync, writeBytes, writeFileAsync, writeFileSync, writeFrom } from "./file-io.js";
 import { MAX_HEADER_BYTES, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
 import { asFormatError, finishTensor, readNpy } from "./npy.js";
-import { Tensor, newStorage, storageOf, wrapStorage } from "./tensor.js";
+import { Tensor, newStorage, storageOf, wrapStorage } from "../tensor.js";
 import {
   type WrittenEntry,
   ZIP64_MEMBER_THRESHOLD,

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 
-import { NpyFormatError, type Tensor, itemSize, loadNpy, loadNpySync, nativeMemory, readNpyInfoSync, resetNativePeak } from "../../src/index.js";
-import { BUDGET_MS, NPY_SEEDS, applyByteOps, byteOp, concat, fuzzParameters, report, serialized } from "./fuzz-support.js";
+import { NpyFormatError, type Tensor, itemSize, loadNpy, loadNpySync, nativeMemory, readNpyInfoSync, resetNativePeak } from "../../../src/index.js";
+import { BUDGET_MS, NPY_SEEDS, applyByteOps, byteOp, concat, fuzzParameters, report, serialized } from "../fuzz-support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nnbench-fuzz-npy-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

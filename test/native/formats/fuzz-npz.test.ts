@@ -11,7 +11,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 
-import { NpyFormatError, type Tensor, itemSize, loadNpz, loadNpzSync, nativeMemory, npzKeysSync, resetNativePeak } from "../../src/index.js";
+import { NpyFormatError, type Tensor, itemSize, loadNpz, loadNpzSync, nativeMemory, npzKeysSync, resetNativePeak } from "../../../src/index.js";
 import {
   BUDGET_MS,
   NPZ_SEEDS,
@@ -26,7 +26,7 @@ import {
   report,
   serialized,
   setField,
-} from "./fuzz-support.js";
+} from "../fuzz-support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nnbench-fuzz-npz-"));
 const path = join(dir, "input.npz");

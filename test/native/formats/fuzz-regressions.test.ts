@@ -9,10 +9,10 @@ import { fileURLToPath } from "node:url";
 
 import { describe, expect, it } from "vitest";
 
-import { NpyFormatError, type Tensor, loadNpy, loadNpySync, loadNpz, loadNpzSync, nativeMemory, npzKeysSync, resetNativePeak } from "../../src/index.js";
-import { mapZip } from "./fuzz-support.js";
+import { NpyFormatError, type Tensor, loadNpy, loadNpySync, loadNpz, loadNpzSync, nativeMemory, npzKeysSync, resetNativePeak } from "../../../src/index.js";
+import { mapZip } from "../fuzz-support.js";
 
-const dir = fileURLToPath(new URL("../regressions/", import.meta.url));
+const dir = fileURLToPath(new URL("../../regressions/", import.meta.url));
 
 /** What each file must do; files not listed here must be refused with NpyFormatError. */
 const EXPECTED: Record<string, { refused: RegExp } | { keys: string[] }> = {

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { Tensor, saveNpySync, saveNpzSync } from "../../src/index.js";
+import { Tensor, saveNpySync, saveNpzSync } from "../../../src/index.js";
 
 const MIB = 2 ** 20;
 const BYTES = 96 * MIB;

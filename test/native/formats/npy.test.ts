@@ -4,8 +4,8 @@ import { join } from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
 
-import { NpyFormatError, Tensor, loadNpy, loadNpySync, nativeMemory, readNpyInfoSync, resetNativePeak, saveNpy, saveNpySync } from "../../src/index.js";
-import { entries, fixture, sha256, sumClose } from "../helpers/fixtures.js";
+import { NpyFormatError, Tensor, loadNpy, loadNpySync, nativeMemory, readNpyInfoSync, resetNativePeak, saveNpy, saveNpySync } from "../../../src/index.js";
+import { entries, fixture, sha256, sumClose } from "../../helpers/fixtures.js";
 
 const DTYPE_OF: Record<string, string> = {
   f2: "float16", f4: "float32", f8: "float64", i1: "int8", i2: "int16", i4: "int32", i8: "int64",

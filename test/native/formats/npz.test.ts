@@ -4,8 +4,8 @@ import { join } from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
 
-import { NpyFormatError, Tensor, loadNpySync, loadNpz, loadNpzSync, nativeMemory, npzKeysSync, resetNativePeak, saveNpz, saveNpzSync } from "../../src/index.js";
-import { entries, fixture, sha256, sumClose } from "../helpers/fixtures.js";
+import { NpyFormatError, Tensor, loadNpySync, loadNpz, loadNpzSync, nativeMemory, npzKeysSync, resetNativePeak, saveNpz, saveNpzSync } from "../../../src/index.js";
+import { entries, fixture, sha256, sumClose } from "../../helpers/fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nnbench-npz-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 // Loads one large .npy or .npz file in a fresh process and prints what it cost, as JSON.
-import { loadNpy, loadNpySync, loadNpz, nativeMemory, resetNativePeak } from "../../../src/index.js";
+import { loadNpy, loadNpySync, loadNpz, nativeMemory, resetNativePeak } from "../../../../src/index.js";
 
 const [path, mode] = process.argv.slice(2) as [string, "sync" | "async" | "npz" | "mmap"];
 const maxRssBytes = (): number => process.resourceUsage().maxRSS * 1024;

@@ -53,3 +53,10 @@ export class AddonLoadError extends NnbenchError {
     super(message, "ERR_ADDON_LOAD", options);
   }
 }
+
+/** The HTML report's bundled script is missing and cannot be built (a broken install). */
+export class ReportAssetError extends NnbenchError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, "ERR_REPORT_ASSET", options);
+  }
+}

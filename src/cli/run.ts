@@ -6,6 +6,7 @@ import type { LoadedConfig } from "./config.js";
 import { buildContext } from "../run/context.js";
 import { nativeMemory } from "../native/index.js";
 import { ConsoleReporter } from "../reporter/console.js";
+import { chartStyleFor } from "../text/charts.js";
 import { getReporter } from "../reporter/target.js";
 import { collect, run } from "../run/runner.js";
 import type { BenchmarkRecord, BenchmarkResult, JsonObject } from "../types.js";
@@ -25,6 +26,8 @@ export interface RunCommandOptions {
   warmup?: number;
   isolate: boolean;
   timeout?: number;
+  /** Draw charts under the console table also when standard output is not a terminal. */
+  charts?: boolean;
 }
 
 /** Exit codes of `nnbench run`. */
@@ -59,9 +62,9 @@ function interruptedRecord(name: string, signal: NodeJS.Signals): BenchmarkRecor
   };
 }
 
-async function report(result: BenchmarkResult, targets: string[], log: Logger): Promise<void> {
+async function report(result: BenchmarkResult, targets: string[], log: Logger, charts = false): Promise<void> {
   if (targets.length === 0) {
-    new ConsoleReporter().display(result, process.stdout);
+    new ConsoleReporter(charts ? { charts: chartStyleFor(process.stdout, true) ?? "ascii" } : {}).display(result, process.stdout);
     return;
   }
   for (const target of targets) {
@@ -109,7 +112,7 @@ export async function runCommand(target: string, opts: RunCommandOptions, loaded
     };
     log.warn(`interrupted by ${signal}: writing the ${records.length} finished benchmark records as a partial result`);
     const code = signal === "SIGINT" ? RUN_EXIT.interrupted : RUN_EXIT.terminated;
-    report(partial, targets, log).then(
+    report(partial, targets, log, opts.charts).then(
       () => process.exit(code),
       (err: unknown) => {
         log.error(`could not write the partial result: ${(err as Error).message}`);
@@ -172,7 +175,7 @@ export async function runCommand(target: string, opts: RunCommandOptions, loaded
   if (interrupted) return new Promise<number>(() => undefined); // the signal handler exits
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  await report(result, targets, log);
+  await report(result, targets, log, opts.charts);
   const failed = result.benchmarks.filter((b) => b.error_occurred);
   if (failed.length > 0) {
     log.warn(`${failed.length} of ${result.benchmarks.length} benchmarks failed: ${failed.map((b) => b.name).join(", ")}`);

@@ -4,6 +4,7 @@
  * consecutive runs. Comparisons come from `src/compare`, so the report agrees with `nnbench compare`.
  */
 import { compare, parseThreshold, type Comparator, type Comparison, type Threshold } from "../../compare/compare.js";
+import { fiveNumbers, percentileOfSorted } from "../../stats/summary.js";
 import { flattenObject, formatParameters, formatValue } from "../../text/units.js";
 import type { BenchmarkRecord, BenchmarkResult, JsonValue } from "../../types.js";
 import type {
@@ -14,7 +15,6 @@ import type {
   ReportRecord,
   ReportRegression,
   ReportRun,
-  ReportSpread,
   ReportTimeline,
 } from "./data.js";
 
@@ -40,18 +40,9 @@ export const MAX_SAMPLES_PER_RECORD = 200;
 /** Limits that mark a regression between consecutive runs when no thresholds are given. */
 export const DEFAULT_HISTORY_THRESHOLDS: readonly string[] = ["time:+10%", "memory.native_peak_bytes:+10%", "memory.rss_peak_bytes:+10%"];
 
-function quantile(sorted: readonly number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  const a = sorted[lo]!;
-  const b = sorted[hi]!;
-  return a + (b - a) * (pos - lo);
-}
-
 function thin(sorted: readonly number[], max: number): number[] {
   if (sorted.length <= max) return [...sorted];
-  return Array.from({ length: max }, (_, i) => quantile(sorted, i / (max - 1)));
+  return Array.from({ length: max }, (_, i) => percentileOfSorted(sorted, (100 * i) / (max - 1)));
 }
 
 function isNumberArray(v: unknown): v is number[] {
@@ -85,23 +76,12 @@ export function timelineOf(record: BenchmarkRecord): ReportTimeline | undefined 
   };
 }
 
-function spreadOf(sorted: readonly number[]): ReportSpread {
-  return {
-    n: sorted.length,
-    min: sorted[0]!,
-    q1: quantile(sorted, 0.25),
-    median: quantile(sorted, 0.5),
-    q3: quantile(sorted, 0.75),
-    max: sorted[sorted.length - 1]!,
-  };
-}
-
 function toRecord(rec: BenchmarkRecord, b: number): ReportRecord {
   const out: ReportRecord = { b };
   if (!(rec.error_occurred && rec.time_ns === 0)) out.time = rec.time_ns;
   if (rec.samples_ns && rec.samples_ns.length > 1) {
     const sorted = [...rec.samples_ns].sort((x, y) => x - y);
-    out.spread = spreadOf(sorted);
+    out.spread = { n: sorted.length, ...fiveNumbers(sorted) };
     out.samples = thin(sorted, MAX_SAMPLES_PER_RECORD);
   }
   if (!rec.error_occurred && rec.value !== undefined) out.value = formatValue(rec.value);

@@ -25,8 +25,11 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+const REPORT_SCRIPT = path.join(ROOT, "dist/reporter/html/client.bundle.js");
+
 function builtIsFresh(): boolean {
-  return existsSync(MAIN) && statSync(MAIN).mtimeMs >= newestMtime(path.join(ROOT, "src"));
+  const newest = newestMtime(path.join(ROOT, "src"));
+  return existsSync(MAIN) && statSync(MAIN).mtimeMs >= newest && existsSync(REPORT_SCRIPT) && statSync(REPORT_SCRIPT).mtimeMs >= newest;
 }
 
 /** Compiles the TypeScript sources to dist/ unless they are up to date (one build at a time). */
@@ -52,7 +55,9 @@ export async function ensureBuilt(): Promise<void> {
     if (builtIsFresh()) return;
     // tsc still writes its output when other parts of the tree have type errors; dist/ is what matters.
     spawnSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "ignore" });
-    if (!existsSync(MAIN)) throw new Error("building dist/ failed: run npm run build:ts");
+    // The HTML report's page script, bundled as the package build does.
+    spawnSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/build-report-client.ts"], { cwd: ROOT, stdio: "ignore" });
+    if (!existsSync(MAIN) || !existsSync(REPORT_SCRIPT)) throw new Error("building dist/ failed: run npm run build:ts");
   } finally {
     rmdirSync(lock);
   }

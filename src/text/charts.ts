@@ -45,7 +45,7 @@ export function bar(value: number, max: number, width: number, style: ChartStyle
   const full = Math.floor(eighths / 8);
   const text = "█".repeat(full) + EIGHTHS[eighths % 8]!;
   // A value above zero always shows at least a sliver.
-  return (text === "" && value > 0 ? EIGHTHS[1]! : text).padEnd(width);
+  return (text === "" && value > 0 && max > 0 ? EIGHTHS[1]! : text).padEnd(width);
 }
 
 /** The five numbers a box plot draws. */

@@ -45,8 +45,9 @@ export function timeline(modelBytes: number, ms: number, rnd: () => number, inte
   return { interval_ms: intervalMs, t_ms, rss_bytes: rss, native_bytes: native, external_bytes: external, phases };
 }
 
-function samples(medianNs: number, n: number, rnd: () => number): number[] {
-  return Array.from({ length: n }, () => Math.round(medianNs * (0.9 + 0.2 * rnd() + (rnd() < 0.1 ? 0.3 * rnd() : 0))));
+/** `n` samples around `medianNs`, within ±`noise` of it, with a few slow outliers when `outliers`. */
+function samples(medianNs: number, n: number, rnd: () => number, noise = 0.1, outliers = true): number[] {
+  return Array.from({ length: n }, () => Math.round(medianNs * (1 - noise + 2 * noise * rnd() + (outliers && rnd() < 0.1 ? 0.3 * rnd() : 0))));
 }
 
 function stats(xs: number[]): NonNullable<BenchmarkRecord["stats"]> {
@@ -175,7 +176,7 @@ export function history(runs: number, benchmarks: number, options: { regressAt?:
     const records: BenchmarkRecord[] = Array.from({ length: benchmarks }, (_, b) => {
       const family = `family${Math.floor(b / 10)}`;
       const slow = options.regressAt !== undefined && r >= options.regressAt && b < 10 ? 1.4 : 1;
-      const xs = samples((1 + (b % 10)) * 1e5 * slow, n, rnd);
+      const xs = samples((1 + (b % 10)) * 1e5 * slow, n, rnd, 0.03, false);
       const st = stats(xs);
       return {
         name: `${family}_size=${b % 10}`,

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ReportData } from "../../src/reporter/html/data.js";
+import { decodeReportData as embedded } from "../../src/reporter/html/page.js";
 import { modelRun } from "../helpers/results.js";
 import { DATA, ensureBuilt, nnbench, PY } from "./helpers.js";
 
@@ -10,13 +10,6 @@ beforeAll(ensureBuilt, 300_000);
 
 function tmp(): string {
   return mkdtempSync(path.join(tmpdir(), "nnbench-cli-report-"));
-}
-
-/** The data a report embeds. */
-function embedded(html: string): ReportData {
-  const m = /<script type="application\/json" id="nnbench-data">([\s\S]*?)<\/script>/.exec(html);
-  if (!m) throw new Error("no embedded data");
-  return JSON.parse(m[1]!) as ReportData;
 }
 
 /** Every src= and href= that points at the network. */

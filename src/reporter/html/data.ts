@@ -14,15 +14,11 @@ export interface ReportTimeline {
   phases: { name: string; start_ms: number; end_ms: number }[];
 }
 
-/** Timing spread of a sampled benchmark, in nanoseconds. */
-export interface ReportSpread {
-  n: number;
-  min: number;
-  q1: number;
-  median: number;
-  q3: number;
-  max: number;
-}
+/**
+ * Timing spread of a sampled benchmark: `[n, min, q1, median, q3, max]`, times in whole nanoseconds
+ * (a tuple keeps reports of many runs small).
+ */
+export type ReportSpread = [n: number, min: number, q1: number, median: number, q3: number, max: number];
 
 /** One benchmark's outcome in one run. */
 export interface ReportRecord {
@@ -31,7 +27,7 @@ export interface ReportRecord {
   /** Wall time (the median when sampled), ns; absent when the benchmark failed before timing. */
   time?: number;
   spread?: ReportSpread;
-  /** Timed samples in ns, sorted; long series are thinned to evenly spaced quantiles. */
+  /** Timed samples in whole ns, sorted; long series are thinned to evenly spaced quantiles. */
   samples?: number[];
   /** The value as text. */
   value?: string;
@@ -82,7 +78,7 @@ export interface ReportComparisonRow {
   b: number;
   status: "pass" | "fail" | "missing" | "new" | "error";
   failed: boolean;
-  /** Relative change of time, native peak and RSS peak against the baseline (0.05 = +5%). */
+  /** Relative change of time, native peak and RSS peak against the baseline (0.05 = +5%), to 0.01%. */
   delta_time?: number;
   delta_native?: number;
   delta_rss?: number;

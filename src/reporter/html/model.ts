@@ -15,6 +15,7 @@ import type {
   ReportRecord,
   ReportRegression,
   ReportRun,
+  ReportSpread,
   ReportTimeline,
 } from "./data.js";
 
@@ -42,7 +43,7 @@ export const DEFAULT_HISTORY_THRESHOLDS: readonly string[] = ["time:+10%", "memo
 
 function thin(sorted: readonly number[], max: number): number[] {
   if (sorted.length <= max) return [...sorted];
-  return Array.from({ length: max }, (_, i) => percentileOfSorted(sorted, (100 * i) / (max - 1)));
+  return Array.from({ length: max }, (_, i) => Math.round(percentileOfSorted(sorted, (100 * i) / (max - 1))));
 }
 
 function isNumberArray(v: unknown): v is number[] {
@@ -81,7 +82,8 @@ function toRecord(rec: BenchmarkRecord, b: number): ReportRecord {
   if (!(rec.error_occurred && rec.time_ns === 0)) out.time = rec.time_ns;
   if (rec.samples_ns && rec.samples_ns.length > 1) {
     const sorted = [...rec.samples_ns].sort((x, y) => x - y);
-    out.spread = { n: sorted.length, ...fiveNumbers(sorted) };
+    const f = fiveNumbers(sorted);
+    out.spread = [sorted.length, f.min, f.q1, f.median, f.q3, f.max].map(Math.round) as ReportSpread;
     out.samples = thin(sorted, MAX_SAMPLES_PER_RECORD);
   }
   if (!rec.error_occurred && rec.value !== undefined) out.value = formatValue(rec.value);
@@ -101,7 +103,7 @@ function contextText(v: JsonValue): string {
 
 function relative(cur: number | undefined, base: number | undefined): number | undefined {
   if (typeof cur !== "number" || typeof base !== "number" || base === 0) return undefined;
-  return (cur - base) / Math.abs(base);
+  return Math.round(((cur - base) / Math.abs(base)) * 1e4) / 1e4;
 }
 
 function comparisonRows(c: Comparison, runIndex: Map<BenchmarkResult, number>, benchIndex: Map<string, number>): ReportComparisonRow[] {

@@ -5,7 +5,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { formatBytes, formatDuration } from "../../../text/units.js";
-import type { ReportRecord, ReportRegression, ReportTimeline } from "../data.js";
+import type { ReportRecord, ReportRegression, ReportSpread, ReportTimeline } from "../data.js";
 import { byteUnit, timeUnit } from "./scale.js";
 
 /** A record with its benchmark's name. */
@@ -36,6 +36,12 @@ export const PHASE_COLORS: Record<string, string> = {
   eviction: "#b279a2",
 };
 
+/** A record's timing spread by name. */
+export function spreadOf(r: ReportRecord): { n: number; min: number; q1: number; median: number; q3: number; max: number } | undefined {
+  const s: ReportSpread | undefined = r.spread;
+  return s ? { n: s[0], min: s[1], q1: s[2], median: s[3], q3: s[4], max: s[5] } : undefined;
+}
+
 const WIDTH = 540;
 const BAR_ROW = 22;
 
@@ -59,7 +65,7 @@ function base(height: number, marginLeft = 48): Plot.PlotOptions {
 export function familyTimeChart(items: Named[]): Element {
   const timed = items.filter((d) => d.record.time !== undefined);
   const names = timed.map((d) => short(d.name));
-  const max = Math.max(0, ...timed.map((d) => d.record.spread?.max ?? d.record.time ?? 0));
+  const max = Math.max(0, ...timed.map((d) => d.record.spread?.[5] ?? d.record.time ?? 0));
   const u = timeUnit(max);
   const sampled = timed.filter((d) => d.record.samples && d.record.samples.length > 1);
   const plain = timed.filter((d) => !(d.record.samples && d.record.samples.length > 1));
@@ -206,8 +212,8 @@ export function historyTimeChart(points: HistoryPoint[]): Element {
     marks: [
       Plot.areaY(timed.filter((p) => p.record.spread), {
         x: "run",
-        y1: (p: HistoryPoint) => p.record.spread!.q1 / u.factor,
-        y2: (p: HistoryPoint) => p.record.spread!.q3 / u.factor,
+        y1: (p: HistoryPoint) => spreadOf(p.record)!.q1 / u.factor,
+        y2: (p: HistoryPoint) => spreadOf(p.record)!.q3 / u.factor,
         fill: COLORS.time,
         fillOpacity: 0.2,
       }),

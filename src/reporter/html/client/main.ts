@@ -12,6 +12,7 @@ import {
   historyMemoryChart,
   historyTimeChart,
   PHASE_COLORS,
+  spreadOf,
   timelineChart,
   timelineSeries,
   type DeltaRow,
@@ -20,11 +21,26 @@ import {
 } from "./charts.js";
 import { el } from "./dom.js";
 
-const data = JSON.parse(document.getElementById("nnbench-data")!.textContent!) as ReportData;
+performance.mark("nnbench:script");
 const root = document.getElementById("report")!;
 
+/** Reads the page's data: JSON, gzip-compressed and base64-encoded. */
+async function loadData(): Promise<ReportData> {
+  const node = document.getElementById("nnbench-data")!;
+  const text = node.textContent ?? "";
+  if (node.getAttribute("data-encoding") !== "gzip+base64") return JSON.parse(text) as ReportData;
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return JSON.parse(await new Response(stream).text()) as ReportData;
+}
+
+let data: ReportData;
+let benchmarks: ReportData["benchmarks"];
+
 const state = {
-  run: data.runs.length - 1,
+  run: 0,
   text: "",
   family: "",
   tag: "",
@@ -80,8 +96,6 @@ window.addEventListener("beforeprint", () => {
 });
 
 // ---- helpers ----------------------------------------------------------------------------------
-
-const benchmarks = data.benchmarks;
 
 function matches(b: ReportBenchmark): boolean {
   if (state.family && b.family !== state.family) return false;
@@ -204,7 +218,10 @@ const COLUMNS: Column[] = [
   { key: "tags", label: "Tags" },
   { key: "value", label: "Value", num: true, sort: (r) => (r.value !== undefined && r.value !== "" && !Number.isNaN(Number(r.value)) ? Number(r.value) : r.value) },
   { key: "time", label: "Time (median)", num: true, sort: (r) => r.time },
-  { key: "spread", label: "Spread (IQR)", num: true, sort: (r) => (r.spread ? (r.spread.q3 - r.spread.q1) / r.spread.median : undefined) },
+  { key: "spread", label: "Spread (IQR)", num: true, sort: (r) => {
+    const s = spreadOf(r);
+    return s && s.median > 0 ? (s.q3 - s.q1) / s.median : undefined;
+  } },
   { key: "native", label: "Native peak", num: true, sort: (r) => r.native },
   { key: "rss", label: "RSS peak", num: true, sort: (r) => r.rss },
   { key: "status", label: "Status", sort: (r) => (r.error ? r.error.kind : "") },
@@ -245,7 +262,7 @@ function benchmarkTable(run: ReportRun, records: ReportRecord[]): HTMLElement {
   );
   const rows = sortRecords(records).map((r) => {
     const b = benchmarks[r.b]!;
-    const s = r.spread;
+    const s = spreadOf(r);
     return el(
       "tr",
       { class: r.error ? "error" : "", "data-benchmark": b.name },
@@ -493,9 +510,21 @@ function selectRun(i: number): void {
   refresh();
 }
 
-root.append(header(), runsSlot, controls(), tableSlot, familiesSlot, timelinesSlot, comparisonSlot, historySlot);
-runsSlot.append(runsSection());
-if (data.runs.length === 0) root.append(el("p", { class: "empty" }, "These results hold no runs."));
-else refresh();
-root.setAttribute("aria-busy", "false");
-document.documentElement.setAttribute("data-ready", String(Math.round(performance.now())));
+async function start(): Promise<void> {
+  data = await loadData();
+  benchmarks = data.benchmarks;
+  state.run = data.runs.length - 1;
+  performance.mark("nnbench:data");
+  root.append(header(), runsSlot, controls(), tableSlot, familiesSlot, timelinesSlot, comparisonSlot, historySlot);
+  runsSlot.append(runsSection());
+  if (data.runs.length === 0) root.append(el("p", { class: "empty" }, "These results hold no runs."));
+  else refresh();
+  root.setAttribute("aria-busy", "false");
+  performance.mark("nnbench:ready");
+  document.documentElement.setAttribute("data-ready", String(Math.round(performance.now())));
+}
+
+start().catch((err: unknown) => {
+  root.append(el("p", { class: "error-text" }, `This report could not be shown: ${(err as Error).message}`));
+  console.error(err);
+});

@@ -54,6 +54,13 @@ export class AddonLoadError extends NnbenchError {
   }
 }
 
+/** The comparison is misconfigured: a bad comparison file, comparator or threshold. */
+export class ComparisonError extends NnbenchError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, "ERR_COMPARISON", options);
+  }
+}
+
 /** The HTML report's bundled script is missing and cannot be built (a broken install). */
 export class ReportAssetError extends NnbenchError {
   constructor(message: string, options?: ErrorOptions) {

@@ -1,5 +1,6 @@
 /** `nnbench report`: one self-contained HTML report over results read from files and databases. */
-import { loadComparisonFile, parseThreshold, type Comparator } from "../compare/compare.js";
+import { loadComparisonFile, type Comparator } from "../compare/comparators.js";
+import { parseThreshold } from "../compare/thresholds.js";
 import { writeReport } from "../reporter/html/report.js";
 import { readResults } from "../reporter/target.js";
 import type { BenchmarkResult } from "../types.js";

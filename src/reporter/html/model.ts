@@ -3,7 +3,9 @@
  * benchmarks they share, the comparison of every run against the first, and the regressions between
  * consecutive runs. Comparisons come from `src/compare`, so the report agrees with `nnbench compare`.
  */
-import { compare, parseThreshold, type Comparator, type Comparison, type Threshold } from "../../compare/compare.js";
+import type { Comparator } from "../../compare/comparators.js";
+import { compare, type Comparison } from "../../compare/compare.js";
+import { parseThreshold, type Threshold } from "../../compare/thresholds.js";
 import { fiveNumbers, percentileOfSorted } from "../../stats/summary.js";
 import { flattenObject, formatParameters, formatValue } from "../../text/units.js";
 import type { BenchmarkRecord, BenchmarkResult, JsonValue } from "../../types.js";

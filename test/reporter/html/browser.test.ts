@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseThreshold } from "../../../src/compare/compare.js";
+import { parseThreshold } from "../../../src/compare/thresholds.js";
 import { writeReport } from "../../../src/reporter/html/report.js";
 import { SQLiteReporter } from "../../../src/reporter/sqlite.js";
 import { readResults } from "../../../src/reporter/target.js";

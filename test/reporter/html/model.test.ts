@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compare, parseThreshold } from "../../../src/compare/compare.js";
+import { compare } from "../../../src/compare/compare.js";
+import { parseThreshold } from "../../../src/compare/thresholds.js";
 import { buildReportData, MAX_SAMPLES_PER_RECORD } from "../../../src/reporter/html/model.js";
 import { decodeReportData, renderPage } from "../../../src/reporter/html/page.js";
 import { history, modelRun, PHASES } from "../../helpers/results.js";

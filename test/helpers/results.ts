@@ -4,18 +4,7 @@
  * runs that drift and regress, and histories of many runs. Deterministic for a given seed.
  */
 import type { BenchmarkRecord, BenchmarkResult } from "../../src/types.js";
-
-/** A small deterministic pseudo-random generator (mulberry32) giving numbers in [0, 1). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as random } from "./random.js";
 
 const MiB = 1024 * 1024;
 

@@ -77,12 +77,14 @@ export interface ReportComparisonRow {
   run: number;
   b: number;
   status: "pass" | "fail" | "missing" | "new" | "error";
-  failed: boolean;
+  /** Present and true when this row makes the comparison fail. */
+  failed?: boolean;
   /** Relative change of time, native peak and RSS peak against the baseline (0.05 = +5%), to 0.01%. */
   delta_time?: number;
   delta_native?: number;
   delta_rss?: number;
-  checks: ReportCheck[];
+  /** The checks made, when any were. */
+  checks?: ReportCheck[];
 }
 
 /** Every later run against the first. */

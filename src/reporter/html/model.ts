@@ -122,9 +122,12 @@ function comparisonRows(c: Comparison, runIndex: Map<BenchmarkResult, number>, b
       run: runIndex.get(run)!,
       b: benchIndex.get(row.benchmark)!,
       status: row.status,
-      failed: row.failed,
-      checks: row.checks.map((x) => ({ check: x.check, status: x.status, detail: x.detail, ...(x.p !== undefined ? { p: x.p } : {}) })),
     };
+    // Reports of many runs hold many rows: leave out what is false or empty.
+    if (row.failed) r.failed = true;
+    if (row.checks.length > 0) {
+      r.checks = row.checks.map((x) => ({ check: x.check, status: x.status, detail: x.detail, ...(x.p !== undefined ? { p: x.p } : {}) }));
+    }
     if (row.baseline && row.record && !row.baseline.error_occurred && !row.record.error_occurred) {
       const dt = relative(row.record.time_ns, row.baseline.time_ns);
       const dn = relative(row.record.memory?.native_peak_bytes, row.baseline.memory?.native_peak_bytes);

@@ -60,7 +60,7 @@ describe("report data", () => {
     const c = data.comparison!;
     expect(c.success).toBe(expected.success);
     expect(c.rules).toEqual(expected.rules);
-    expect(c.rows.map((r) => [data.benchmarks[r.b]!.name, r.status, r.failed])).toEqual(expected.rows.map((r) => [r.benchmark, r.status, r.failed]));
+    expect(c.rows.map((r) => [data.benchmarks[r.b]!.name, r.status, r.failed === true])).toEqual(expected.rows.map((r) => [r.benchmark, r.status, r.failed]));
     const load = c.rows.find((r) => data.benchmarks[r.b]!.name === "load_model=tiny")!;
     expect(load.run).toBe(1);
     expect(load.delta_native).toBeCloseTo(1, 6);

@@ -29,9 +29,14 @@ async function loadData(): Promise<ReportData> {
   const node = document.getElementById("nnbench-data")!;
   const text = node.textContent ?? "";
   if (node.getAttribute("data-encoding") !== "gzip+base64") return JSON.parse(text) as ReportData;
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const fromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+  let bytes: Uint8Array;
+  if (fromBase64) bytes = fromBase64.call(Uint8Array, text);
+  else {
+    const binary = atob(text);
+    bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  }
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return JSON.parse(await new Response(stream).text()) as ReportData;
 }
@@ -341,7 +346,7 @@ function timelinesSection(records: ReportRecord[]): HTMLElement | null {
 }
 
 function verdictOf(row: ReportComparisonRow, metric: string): DeltaRow["verdict"] {
-  const checks = row.checks.filter((c) => c.check.startsWith(metric));
+  const checks = (row.checks ?? []).filter((c) => c.check.startsWith(metric));
   if (checks.some((c) => c.status === "fail")) return "fail";
   if (checks.some((c) => c.status === "noise")) return "noise";
   if (checks.some((c) => c.status === "pass")) return "pass";
@@ -349,7 +354,7 @@ function verdictOf(row: ReportComparisonRow, metric: string): DeltaRow["verdict"
 }
 
 function statusText(row: ReportComparisonRow): string {
-  const noise = row.checks.some((c) => c.status === "noise");
+  const noise = (row.checks ?? []).some((c) => c.status === "noise");
   switch (row.status) {
     case "pass":
       return noise ? "✓ pass (noise)" : "✓ pass";
@@ -378,7 +383,7 @@ function comparisonSection(): HTMLElement | null {
         name: benchmarks[r.b]!.name,
         delta: r[key]!,
         verdict: verdictOf(r, metric),
-        detail: r.checks.filter((x) => x.check.startsWith(metric)).map((x) => x.detail).join("; "),
+        detail: (r.checks ?? []).filter((x) => x.check.startsWith(metric)).map((x) => x.detail).join("; "),
       }));
   const time = deltas("delta_time", "time_ns");
   const native = deltas("delta_native", "memory.native_peak_bytes");
@@ -394,7 +399,7 @@ function comparisonSection(): HTMLElement | null {
       rows.map((r) => {
         const cur = recordOf(runIndex, r.b);
         const base = recordOf(0, r.b);
-        const details = r.checks.filter((x) => x.status !== "pass" && x.status !== "skipped").map((x) => x.detail).join("; ");
+        const details = (r.checks ?? []).filter((x) => x.status !== "pass" && x.status !== "skipped").map((x) => x.detail).join("; ");
         return el(
           "tr",
           { "data-benchmark": benchmarks[r.b]!.name, "data-status": r.status },

@@ -8,7 +8,7 @@
  *
  *   npm run bench:report [-- --rounds 5]
  */
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -42,6 +42,20 @@ const dir = mkdtempSync(join(tmpdir(), "nnbench-bench-report-"));
 const browser = await launchBrowser();
 try {
   const rows: string[][] = [];
+  // The floor: a blank page that signals ready at once, opened the same way (on a loaded machine,
+  // compare the rows with it rather than with the budget alone).
+  const blank = join(dir, "blank.html");
+  writeFileSync(blank, '<!doctype html><body><script>document.documentElement.dataset.ready = "1";</script></body>');
+  let blankReady = Infinity;
+  for (let i = 0; i < rounds; i++) {
+    const page = await browser.context.newPage();
+    const t0 = performance.now();
+    await page.goto(`file://${blank}`);
+    await page.waitForSelector("html[data-ready]");
+    blankReady = Math.min(blankReady, performance.now() - t0);
+    await page.close();
+  }
+  rows.push(["blank page", "", "", `${blankReady.toFixed(0)} ms`, "", "", ""]);
   for (const [runs, benchmarks] of SIZES) {
     const results = history(runs, benchmarks, { regressAt: Math.floor(runs / 2) });
     const file = join(dir, `report-${runs}x${benchmarks}.html`);

@@ -8,3 +8,5 @@ export type { Reporter } from "./reporter.js";
 export { SQLITE_SCHEME, SQLiteReporter, parseSQLiteTarget, type SQLiteTarget } from "./sqlite.js";
 export { SUPPORTED_TARGETS, getReporter, readResults, writeResult } from "./target.js";
 export { writeFileAtomic, type ByteSource } from "../fs/atomic-file.js";
+export { HtmlReporter, renderReport, writeReport } from "./html/report.js";
+export type { ReportOptions } from "./html/model.js";

@@ -7,7 +7,8 @@ import { writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { isBenchmarkFamily } from "../define/benchmark.js";
 import { nativeMemory } from "../native/index.js";
-import { collect, run, type Runnable } from "../run/runner.js";
+import { collect, type Runnable } from "../run/collect.js";
+import { run } from "../run/runner.js";
 import type { FromChild, ListedItem, ToChild } from "./protocol.js";
 
 // Interrupts are the parent's to handle: it keeps what was reported and stops this process.

@@ -7,7 +7,7 @@ import { shouldColor } from "../reporter/console.js";
 import { readResults } from "../reporter/target.js";
 import type { BenchmarkResult } from "../types.js";
 import type { Logger } from "./log.js";
-import { UsageError } from "./run.js";
+import { UsageError } from "../errors.js";
 
 /** Options of `nnbench compare` as parsed from the command line. */
 export interface CompareCommandOptions {

@@ -22,15 +22,8 @@ import { existsSync, promises as fs } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { NnbenchError } from "../errors.js";
+import { ConfigError, NnbenchError } from "../errors.js";
 import type { JsonObject, JsonValue } from "../types.js";
-
-/** The configuration is missing, unreadable or holds something invalid. */
-export class ConfigError extends NnbenchError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, "ERR_CONFIG", options);
-  }
-}
 
 /** A context provider defined in the configuration. */
 export interface ProviderSpec {

@@ -10,7 +10,7 @@ import { loadConfig, type LoadedConfig } from "./config.js";
 import { compareCommand } from "./compare.js";
 import { isLogLevel, LOG_LEVELS, Logger } from "./log.js";
 import { RUN_EXIT, runCommand } from "./run.js";
-import { CollectFailure } from "./workers.js";
+import { CollectFailure } from "../errors.js";
 
 function version(): string {
   try {

@@ -7,12 +7,14 @@ import { buildContext } from "../run/context.js";
 import { nativeMemory } from "../native/index.js";
 import { ConsoleReporter } from "../reporter/console.js";
 import { getReporter } from "../reporter/target.js";
-import { collect, run } from "../run/runner.js";
+import { collect } from "../run/collect.js";
+import { run } from "../run/runner.js";
 import type { BenchmarkRecord, BenchmarkResult, JsonObject } from "../types.js";
 import { contextFromEntries } from "./context.js";
 import type { Logger } from "./log.js";
 import { Progress, progressEnabled } from "./progress.js";
 import { WorkerPool } from "./workers.js";
+import { UsageError } from "../errors.js";
 
 /** Options of `nnbench run` as parsed from the command line. */
 export interface RunCommandOptions {
@@ -29,9 +31,6 @@ export interface RunCommandOptions {
 
 /** Exit codes of `nnbench run`. */
 export const RUN_EXIT = { ok: 0, benchmarkFailed: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
-
-/** A mistake in how the command was called (exit code 2). */
-export class UsageError extends Error {}
 
 function generatedName(): string {
   const t = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");

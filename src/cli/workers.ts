@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import type { BenchmarkRecord, ErrorKind } from "../types.js";
 import type { Logger } from "./log.js";
 import type { ChildRunOptions, FromChild, ListedItem, ToChild } from "./protocol.js";
+import { CollectFailure } from "../errors.js";
 
 /** The child entry beside this module (`child.js` when built, `child.ts` under a TypeScript loader). */
 function childEntry(): string {
@@ -265,15 +266,5 @@ export class WorkerPool {
   stop(): void {
     this.#stopped = true;
     for (const a of this.#attempts) a.child.kill("SIGKILL");
-  }
-}
-
-/** Collecting benchmarks failed in the child; carries the child's stack for `--log-level debug`. */
-export class CollectFailure extends Error {
-  constructor(
-    message: string,
-    readonly childStack?: string,
-  ) {
-    super(message);
   }
 }

@@ -3,21 +3,10 @@
  * pattern of its first parameter, which of them have defaults, and the defaults that are plain literals.
  */
 
-import { NnbenchError } from "../errors.js";
+import { NnbenchError, ParameterSyntaxError } from "../errors.js";
 import type { JsonValue, ParamInterface } from "../types.js";
 
 export type { ParamInterface };
-
-/** A function's parameter names could not be read from its source. */
-export class ParameterSyntaxError extends NnbenchError {
-  constructor(fnName: string, reason: string) {
-    super(
-      `cannot read the parameters of benchmark function ${fnName || "<anonymous>"}: ${reason}; ` +
-        `destructure them ({ a, b }) => ... or name them with the \`params\` option`,
-      "ERR_PARAMETER_SYNTAX",
-    );
-  }
-}
 
 type TokenKind = "id" | "str" | "num" | "punct" | "template" | "regex";
 

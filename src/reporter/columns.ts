@@ -4,7 +4,7 @@
  * and any key this project does not know kept in an `extra` JSON column so nothing is lost.
  */
 import type { JsonObject, JsonValue } from "../types.js";
-import { ResultFormatError } from "./errors.js";
+import { ResultFormatError } from "../errors.js";
 import { isJsonObject, parseRow, type ResultRow } from "./records.js";
 
 /** How a column's cells are stored. */

@@ -12,7 +12,7 @@ import type {
   MemoryRecord,
   SampleStats,
 } from "../types.js";
-import { ResultFormatError } from "./errors.js";
+import { ResultFormatError } from "../errors.js";
 
 /** One benchmark record together with the run it belongs to. `benchmark` is null for a run without records. */
 export interface ResultRow {

@@ -13,7 +13,6 @@ import type { Jsonifier } from "./jsonify.js";
 import { memosOf, missingRequired, plan, sources, type Plan } from "./plan.js";
 import { runOne } from "./run-one.js";
 
-export { collect, CollectError, type CollectOptions, type Runnable } from "./collect.js";
 
 /** Passed to `onBenchmarkStart`: which benchmark is about to run. */
 export interface BenchmarkStart {

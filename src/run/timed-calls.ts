@@ -3,9 +3,7 @@
  */
 
 import type { Benchmark } from "../types.js";
-
-/** A benchmark call that did not settle within its timeout. */
-export class TimeoutError extends Error {}
+import { TimeoutError } from "../errors.js";
 
 /** Whether `v` is a thenable. */
 export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
@@ -16,7 +14,7 @@ async function awaitWithTimeout(p: Promise<unknown>, ms: number | undefined): Pr
   if (ms === undefined) return p;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
   });
   p.catch(() => undefined); // an abandoned call must not become an unhandled rejection
   try {

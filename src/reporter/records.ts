@@ -3,14 +3,16 @@
  * (one per benchmark, carrying the run's name, context and timestamp) that record-oriented formats
  * and databases store.
  */
-import type {
-  BenchmarkRecord,
-  BenchmarkResult,
-  ErrorKind,
-  JsonObject,
-  JsonValue,
-  MemoryRecord,
-  SampleStats,
+import {
+  MEMORY_FIELDS,
+  STATS_FIELDS,
+  type BenchmarkRecord,
+  type BenchmarkResult,
+  type ErrorKind,
+  type JsonObject,
+  type JsonValue,
+  type MemoryRecord,
+  type SampleStats,
 } from "../types.js";
 import { ResultFormatError } from "../errors.js";
 
@@ -24,8 +26,8 @@ export interface ResultRow {
 }
 
 const ERROR_KINDS: readonly ErrorKind[] = ["error", "crash", "oom", "timeout", "interrupted"];
-const MEMORY_KEYS = ["native_peak_bytes", "native_delta_bytes", "heap_used_delta_bytes"] as const;
-const STATS_KEYS = ["min", "max", "mean", "median", "p75", "p99", "stddev"] as const;
+/** Memory fields that records written before nnbench measured them may lack. */
+const OPTIONAL_MEMORY_FIELDS: ReadonlySet<string> = new Set(["rss_peak_bytes"]);
 
 /** True for a plain JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is JsonObject {
@@ -44,9 +46,9 @@ function finiteNumber(value: unknown, source: string, where: string): number {
 function parseMemory(value: unknown, source: string, where: string): MemoryRecord {
   if (!isJsonObject(value)) fail(source, where, "expected an object");
   const out: Record<string, JsonValue> = { ...value };
-  for (const key of MEMORY_KEYS) out[key] = finiteNumber(value[key], source, `${where}.${key}`);
-  if (value.rss_peak_bytes !== undefined) {
-    out.rss_peak_bytes = finiteNumber(value.rss_peak_bytes, source, `${where}.rss_peak_bytes`);
+  for (const key of MEMORY_FIELDS) {
+    if (value[key] === undefined && OPTIONAL_MEMORY_FIELDS.has(key)) continue;
+    out[key] = finiteNumber(value[key], source, `${where}.${key}`);
   }
   return out as unknown as MemoryRecord;
 }
@@ -54,7 +56,7 @@ function parseMemory(value: unknown, source: string, where: string): MemoryRecor
 function parseStats(value: unknown, source: string, where: string): SampleStats {
   if (!isJsonObject(value)) fail(source, where, "expected an object");
   const out: Record<string, JsonValue> = { ...value };
-  for (const key of STATS_KEYS) out[key] = finiteNumber(value[key], source, `${where}.${key}`);
+  for (const key of STATS_FIELDS) out[key] = finiteNumber(value[key], source, `${where}.${key}`);
   return out as unknown as SampleStats;
 }
 

@@ -53,7 +53,8 @@ export interface RunOptions {
   onBenchmarkEnd?: (record: BenchmarkRecord, info: BenchmarkStart) => void;
 }
 
-function generatedRunName(): string {
+/** A run name for a run the user did not name: `nnbench-<UTC time>-<6 hex digits>`. */
+export function generatedRunName(): string {
   const t = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   return `nnbench-${t}-${randomBytes(3).toString("hex")}`;
 }

@@ -2,13 +2,9 @@
  * The timed loop: warmup calls, then timed calls of a benchmark function, each bounded by the benchmark's timeout.
  */
 
+import { isPromiseLike } from "../define/thenable.js";
 import type { Benchmark } from "../types.js";
 import { TimeoutError } from "../errors.js";
-
-/** Whether `v` is a thenable. */
-export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as { then?: unknown }).then === "function";
-}
 
 async function awaitWithTimeout(p: Promise<unknown>, ms: number | undefined): Promise<unknown> {
   if (ms === undefined) return p;

@@ -21,7 +21,7 @@
 import { existsSync, promises as fs } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { ConfigError, NnbenchError } from "../errors.js";
+import { ConfigError } from "../errors.js";
 import { importFile } from "../run/import-file.js";
 import type { JsonObject, JsonValue } from "../types.js";
 

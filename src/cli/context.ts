@@ -1,7 +1,7 @@
 /** Turning `--context` entries (and the configuration's `context` list) into context providers. */
 import { CPUInfo, GitEnvironmentInfo, NativeInfo, NodeInfo, cpuarch, nodeVersion, system, type ContextProvider } from "../run/context.js";
 import { callProvider, loadProvider, type LoadedConfig } from "./config.js";
-import { ContextArgumentError, NnbenchError } from "../errors.js";
+import { ContextArgumentError } from "../errors.js";
 import type { JsonObject } from "../types.js";
 
 /** Built-in providers by the names `--context` accepts. */

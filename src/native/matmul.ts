@@ -4,9 +4,9 @@
 import { availableParallelism } from "node:os";
 
 import { DTypeError, ShapeError } from "../errors.js";
-import { addon, type NativeStorage } from "./addon.js";
+import { addon } from "./addon.js";
 import { type DType, itemSize } from "./dtype.js";
-import type { GemmInfo, GemmIsa } from "./gemm-binding.js";
+import type { GemmArguments, GemmInfo, GemmIsa } from "./gemm-binding.js";
 import { Tensor, formatShape, newStorage, storageOf, wrapStorage } from "./tensor.js";
 
 export type { GemmBlocking, GemmInfo, GemmIsa } from "./gemm-binding.js";
@@ -130,15 +130,12 @@ function target(p: Plan, out: Tensor | undefined): [Tensor, boolean] {
   return [out, false];
 }
 
-/** The addon's gemm arguments: a, b, out, dtype, m, n, k and the batch offsets. */
-type GemmArgs = [NativeStorage, NativeStorage, NativeStorage, FloatDType, number, number, number, Float64Array | undefined];
-
 /** A checked product: its result tensor (new unless `out` was given) and the gemm call that fills it. */
 interface Product {
   readonly result: Tensor;
   readonly fresh: boolean;
   /** Undefined when the product is empty and there is nothing to compute. */
-  readonly args: GemmArgs | undefined;
+  readonly args: GemmArguments | undefined;
 }
 
 function prepare(a: Tensor, b: Tensor, out: Tensor | undefined): Product {

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isBenchmark, isBenchmarkFamily } from "../define/benchmark.js";
-import { CollectError, NnbenchError } from "../errors.js";
+import { CollectError } from "../errors.js";
 import { importFile } from "./import-file.js";
 import type { Benchmark, BenchmarkFamily } from "../types.js";
 

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join } from "node:path";
-import { ContextKeyError, NnbenchError } from "../errors.js";
+import { ContextKeyError } from "../errors.js";
 import { gemmInfo } from "../native/index.js";
 import type { JsonObject, JsonValue } from "../types.js";
 

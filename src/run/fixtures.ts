@@ -6,7 +6,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
-import { FixtureError, NnbenchError } from "../errors.js";
+import { FixtureError } from "../errors.js";
 import { importFile } from "./import-file.js";
 import { parseParameters } from "../define/params.js";
 import type { BenchmarkOrigin } from "../types.js";

@@ -12,6 +12,7 @@ import { deflateRawSync, crc32 } from "node:zlib";
 import fc from "fast-check";
 import { expect } from "vitest";
 
+import { NpyFormatError, nativeMemory, type NativeMemoryStats } from "../../src/index.js";
 import { entries, fixture } from "../helpers/fixtures.js";
 
 /** Milliseconds each fuzz property may run. */
@@ -43,6 +44,31 @@ export function serialized<A extends unknown[]>(check: (...args: A) => Promise<v
   /** Resolves once every check started so far has finished. */
   const drain = (): Promise<void> => chain;
   return Object.assign(run, { drain });
+}
+
+/** Fails unless `error` is an `NpyFormatError`, the one way a reader may refuse a file. */
+export function expectFormatError(error: unknown): void {
+  if (!(error instanceof NpyFormatError)) {
+    throw new Error(`expected NpyFormatError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, { cause: error });
+  }
+}
+
+/** Runs `load`: what it loaded, or undefined when it refused the file with an `NpyFormatError`. */
+export async function loadOrRefuse<T>(load: () => T | Promise<T>): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (error) {
+    expectFormatError(error);
+    return undefined;
+  }
+}
+
+/** Checks that native bytes and tensors are back at `base`; returns the peak above it. */
+export function expectMemoryBack(base: NativeMemoryStats): number {
+  const after = nativeMemory();
+  expect(after.bytes).toBe(base.bytes);
+  expect(after.tensors).toBe(base.tensors);
+  return after.peakBytes - base.bytes;
 }
 
 /** The test timeout of a fuzz property: its budget and a minute for the run in progress and cleanup. */

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import * as nnbench from "nnbench";
 import { loadNpySync, loadNpzSync, NnbenchError, NpyFormatError, NpyHeaderError, ZipFormatError } from "nnbench";
 import { fixture } from "./helpers/fixtures.js";
+import { thrown } from "./helpers/thrown.js";
 
 /** Builds an instance of an exported error class with placeholder arguments (a list where one is expected). */
 function instantiate(cls: new (...args: never[]) => Error): Error {
@@ -43,12 +44,7 @@ describe("the error hierarchy", () => {
 describe("malformed NumPy files", () => {
   it("a bad .npy header is an NpyHeaderError naming the file", () => {
     const file = fixture("bad/npy_bad_magic.npy");
-    let err: unknown;
-    try {
-      loadNpySync(file);
-    } catch (e) {
-      err = e;
-    }
+    const err = thrown(() => loadNpySync(file));
     expect(err).toBeInstanceOf(NpyHeaderError);
     expect(err).toBeInstanceOf(NpyFormatError);
     expect(err).not.toBeInstanceOf(ZipFormatError);
@@ -59,12 +55,7 @@ describe("malformed NumPy files", () => {
   it("a broken archive is a ZipFormatError, not a kind of .npy header error", () => {
     for (const name of ["bad/npz_not_a_zip.npz", "bad/npz_truncated_central_directory.npz", "bad/npz_non_npy_member.npz"]) {
       const file = fixture(name);
-      let err: unknown;
-      try {
-        loadNpzSync(file);
-      } catch (e) {
-        err = e;
-      }
+      const err = thrown(() => loadNpzSync(file));
       expect(err, name).toBeInstanceOf(ZipFormatError);
       expect(err, name).not.toBeInstanceOf(NpyHeaderError);
       expect((err as NpyFormatError).path, name).toBe(file);

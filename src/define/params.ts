@@ -16,9 +16,6 @@ export type ParsedParameters =
   | { kind: "destructured"; info: ParamInterface }
   | { kind: "positional"; reason: string };
 
-/** A reason the parameters cannot be read as a destructuring pattern. */
-class Unreadable extends Error {}
-
 /** The expression a wrapped source parses to, or undefined when it is not valid JavaScript. */
 function parseExpression(code: string): Expression | undefined {
   try {
@@ -57,12 +54,7 @@ export function parseParameters(fn: (...args: never[]) => unknown): ParsedParame
   const node = functionNode(src);
   if (node === "class") return { kind: "positional", reason: "it is a class" };
   if (node === undefined) return { kind: "positional", reason: "its source could not be parsed" };
-  try {
-    return readFirstParameter(node.params[0]);
-  } catch (e) {
-    if (e instanceof Unreadable) return { kind: "positional", reason: e.message };
-    throw e;
-  }
+  return readFirstParameter(node.params[0]);
 }
 
 function readFirstParameter(param: Pattern | undefined): ParsedParameters {
@@ -70,8 +62,10 @@ function readFirstParameter(param: Pattern | undefined): ParsedParameters {
   // `{ ... } = {}`: a pattern with a default for the whole argument.
   const pattern = param.type === "AssignmentPattern" ? param.left : param;
   switch (pattern.type) {
-    case "ObjectPattern":
-      return { kind: "destructured", info: readObjectPattern(pattern) };
+    case "ObjectPattern": {
+      const info = readObjectPattern(pattern);
+      return typeof info === "string" ? { kind: "positional", reason: info } : { kind: "destructured", info };
+    }
     case "ArrayPattern":
       return { kind: "positional", reason: "it destructures an array" };
     case "RestElement":
@@ -81,15 +75,16 @@ function readFirstParameter(param: Pattern | undefined): ParsedParameters {
   }
 }
 
-/** The name a pattern property binds from the argument: `key`, `"key"`, `1`. */
-function propertyName(key: Expression | { type: "PrivateIdentifier" }, computed: boolean): string {
-  if (computed) throw new Unreadable("it uses a computed property name");
+/** The name a pattern property binds from the argument (`key`, `"key"`, `1`), or undefined. */
+function propertyName(key: Expression, computed: boolean): string | undefined {
+  if (computed) return undefined;
   if (key.type === "Identifier") return key.name;
   if (key.type === "Literal" && (typeof key.value === "string" || typeof key.value === "number")) return String(key.value);
-  throw new Unreadable(`unexpected ${key.type} in the parameter pattern`);
+  return undefined;
 }
 
-function readObjectPattern(pattern: ObjectPattern): ParamInterface {
+/** What an object pattern takes, or why it cannot be read. */
+function readObjectPattern(pattern: ObjectPattern): ParamInterface | string {
   const names: string[] = [];
   const required: string[] = [];
   const defaults: Record<string, JsonValue> = {};
@@ -101,6 +96,7 @@ function readObjectPattern(pattern: ObjectPattern): ParamInterface {
     }
     // key, key = default, key: target, key: target = default
     const name = propertyName(prop.key, prop.computed);
+    if (name === undefined) return prop.computed ? "it uses a computed property name" : `unexpected ${prop.key.type} in the parameter pattern`;
     names.push(name);
     if (prop.value.type !== "AssignmentPattern") {
       required.push(name);

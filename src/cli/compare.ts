@@ -9,7 +9,7 @@ import { chartStyleFor } from "../text/charts.js";
 import { readResults } from "../reporter/target.js";
 import type { BenchmarkResult } from "../types.js";
 import type { Logger } from "./log.js";
-import { UsageError } from "./run.js";
+import { UsageError } from "../errors.js";
 
 /** Options of `nnbench compare` as parsed from the command line. */
 export interface CompareCommandOptions {

@@ -11,7 +11,7 @@ import { compareCommand } from "./compare.js";
 import { isLogLevel, LOG_LEVELS, Logger } from "./log.js";
 import { reportCommand } from "./report.js";
 import { RUN_EXIT, runCommand } from "./run.js";
-import { CollectFailure } from "./workers.js";
+import { CollectFailure } from "../errors.js";
 
 function version(): string {
   try {

@@ -5,7 +5,7 @@ import { writeReport } from "../reporter/html/report.js";
 import { readResults } from "../reporter/target.js";
 import type { BenchmarkResult } from "../types.js";
 import type { Logger } from "./log.js";
-import { UsageError } from "./run.js";
+import { UsageError } from "../errors.js";
 
 /** Options of `nnbench report` as parsed from the command line. */
 export interface ReportCommandOptions {

@@ -1,19 +1,20 @@
 /** `nnbench run`: collect benchmarks, run them (here or in child processes) and report the result. */
-import { randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type { LoadedConfig } from "./config.js";
 import { buildContext } from "../run/context.js";
-import { nativeMemory } from "../native/index.js";
 import { ConsoleReporter } from "../reporter/console.js";
 import { chartStyleFor } from "../text/charts.js";
 import { getReporter } from "../reporter/target.js";
-import { collect, run } from "../run/runner.js";
+import { collect } from "../run/collect.js";
+import { failedRecord } from "../run/record.js";
+import { generatedRunName, run } from "../run/runner.js";
 import type { BenchmarkRecord, BenchmarkResult, JsonObject } from "../types.js";
 import { contextFromEntries } from "./context.js";
 import type { Logger } from "./log.js";
-import { Progress, progressEnabled } from "./progress.js";
+import { heldNativeBytes, Progress, progressEnabled } from "./progress.js";
 import { WorkerPool } from "./workers.js";
+import { UsageError } from "../errors.js";
 
 /** Options of `nnbench run` as parsed from the command line. */
 export interface RunCommandOptions {
@@ -32,35 +33,6 @@ export interface RunCommandOptions {
 
 /** Exit codes of `nnbench run`. */
 export const RUN_EXIT = { ok: 0, benchmarkFailed: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
-
-/** A mistake in how the command was called (exit code 2). */
-export class UsageError extends Error {}
-
-function generatedName(): string {
-  const t = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `nnbench-${t}-${randomBytes(3).toString("hex")}`;
-}
-
-function heldBytes(): number {
-  try {
-    return nativeMemory().bytes;
-  } catch {
-    return 0;
-  }
-}
-
-function interruptedRecord(name: string, signal: NodeJS.Signals): BenchmarkRecord {
-  return {
-    name,
-    function: name,
-    description: "",
-    error_occurred: true,
-    error_message: `interrupted by ${signal} before it finished`,
-    error_kind: "interrupted",
-    parameters: {},
-    time_ns: 0,
-  };
-}
 
 async function report(result: BenchmarkResult, targets: string[], log: Logger, charts = false): Promise<void> {
   if (targets.length === 0) {
@@ -129,7 +101,7 @@ function onInterrupt(state: RunState, targets: string[], log: Logger, charts: bo
     const partial: BenchmarkResult = {
       run: state.name,
       context: state.context,
-      benchmarks: [...records, ...still.map((n) => interruptedRecord(n, signal))],
+      benchmarks: [...records, ...still.map((n) => failedRecord(n, "interrupted", `interrupted by ${signal} before it finished`))],
       timestamp: state.timestamp,
       partial: true,
     };
@@ -182,7 +154,7 @@ async function runHere(target: string, s: RunSettings, state: RunState): Promise
   progress.total = items.every((i) => i.kind !== "family" || i.size >= 0)
     ? items.reduce((n, i) => n + (i.kind === "family" ? i.size : 1), 0)
     : undefined;
-  const memoryTimer = setInterval(() => progress.memory(heldBytes()), 250);
+  const memoryTimer = setInterval(() => progress.memory(heldNativeBytes()), 250);
   memoryTimer.unref();
   try {
     const result = await run(items, {
@@ -192,12 +164,12 @@ async function runHere(target: string, s: RunSettings, state: RunState): Promise
       ...(s.warmup !== undefined ? { warmup: s.warmup } : {}),
       onBenchmarkStart: (info) => {
         running.add(info.name);
-        progress.start(info.name, heldBytes());
+        progress.start(info.name, heldNativeBytes());
       },
       onBenchmarkEnd: (record) => {
         running.delete(record.name);
         finished.push(record);
-        progress.end(record.name, record.error_occurred, heldBytes());
+        progress.end(record.name, record.error_occurred, heldNativeBytes());
       },
     });
     return { ...result, timestamp: state.timestamp };
@@ -223,7 +195,7 @@ export async function runCommand(target: string, opts: RunCommandOptions, loaded
 
   const state: RunState = {
     context: await buildContext(await contextFromEntries([...(loaded.config.context ?? []), ...opts.context], loaded)),
-    name: opts.name ?? generatedName(),
+    name: opts.name ?? generatedRunName(),
     timestamp: Math.floor(Date.now() / 1000),
     progress: new Progress(process.stderr, progressEnabled(process.stderr)),
     finished: [],

@@ -5,7 +5,7 @@
  */
 import pc from "picocolors";
 import type { BenchmarkRecord, BenchmarkResult } from "../types.js";
-import { UnsupportedTargetError } from "./errors.js";
+import { UnsupportedTargetError } from "../errors.js";
 import { flattenObject, formatBytes, formatDuration, formatParameters, formatValue, truncate } from "../text/units.js";
 import type { Reporter } from "./reporter.js";
 import { renderTable } from "../text/table.js";

@@ -1,5 +1,4 @@
 export { ConsoleReporter, formatWallTime, shouldColor, type ConsoleReporterOptions } from "./console.js";
-export { ResultFormatError, UnsupportedTargetError } from "./errors.js";
 export { FILE_EXTENSIONS, FileReporter, fileFormatOf } from "./file.js";
 export { FILE_FORMATS, type FileFormat, type FileFormatName } from "./file-formats.js";
 export { formatBytes, formatDuration, formatParameters, formatValue } from "../text/units.js";

@@ -1,6 +1,6 @@
 /** Choosing a reporter by the form of a target: a file extension or a `sqlite://` URI. */
 import type { BenchmarkResult } from "../types.js";
-import { UnsupportedTargetError } from "./errors.js";
+import { UnsupportedTargetError } from "../errors.js";
 import { FILE_EXTENSIONS, FileReporter, fileFormatOf } from "./file.js";
 import { HTML_EXTENSIONS, HtmlReporter, isHtmlTarget } from "./html/report.js";
 import type { Reporter } from "./reporter.js";

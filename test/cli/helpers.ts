@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync }
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { readResults } from "../../src/reporter/index.js";
+import type { BenchmarkResult } from "../../src/types.js";
 import { FIXTURES } from "../helpers/fixtures.js";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -107,4 +109,19 @@ export async function waitForSteps(marker: string, steps: number): Promise<void>
     if (existsSync(marker) && readFileSync(marker, "utf8").trim().split("\n").length >= steps) return;
     await sleep(50);
   }
+}
+
+/**
+ * Runs `nnbench run <slow benchmarks> ...args -o out`, sends `signal` once `steps` steps have started,
+ * and returns how the command ended with the partial result it wrote.
+ */
+export async function interruptRun(args: string[], out: string, steps: number, signal: NodeJS.Signals): Promise<{ r: CliResult; result: BenchmarkResult }> {
+  const marker = path.join(path.dirname(out), "started.txt");
+  const { child, done } = start(["run", path.join(DATA, "slow"), ...args, "-o", out], { env: { NNBENCH_TEST_MARKER: marker } });
+  await waitForSteps(marker, steps);
+  child.kill(signal);
+  const r = await done;
+  const [result] = await readResults(out);
+  if (result === undefined) throw new Error(`${out} holds no run`);
+  return { r, result };
 }

@@ -6,7 +6,7 @@ import { mkdir } from "node:fs/promises";
 import * as path from "node:path";
 import { writeFileAtomic } from "../../fs/atomic-file.js";
 import type { BenchmarkResult } from "../../types.js";
-import { UnsupportedTargetError } from "../errors.js";
+import { UnsupportedTargetError } from "../../errors.js";
 import type { Reporter } from "../reporter.js";
 import { clientScript } from "./asset.js";
 import { buildReportData, type ReportOptions } from "./model.js";

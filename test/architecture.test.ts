@@ -21,7 +21,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   define: ["errors", "types"],
   stats: ["types"],
   run: ["errors", "types", "define", "native", "stats"],
-  reporter: ["errors", "types", "text", "fs"],
+  reporter: ["errors", "types", "text", "fs", "stats", "compare"],
   compare: ["errors", "types", "text", "stats", "run"],
   cli: ["errors", "types", "text", "fs", "native", "define", "stats", "run", "reporter", "compare"],
   index: ["errors", "types", "native", "define", "run", "stats", "reporter", "compare"],

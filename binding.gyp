@@ -18,6 +18,7 @@
         "native/binding/storage.cpp",
         "native/binding/io.cpp",
         "native/binding/matmul.cpp",
+        "native/binding/fault.cpp",
         "native/core/alloc.cpp",
         "native/core/bytes.cpp",
         "native/core/dtype.cpp"

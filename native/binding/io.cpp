@@ -7,6 +7,7 @@
 
 #include "../core/bytes.h"
 #include "common.h"
+#include "promise_worker.h"
 #include "storage.h"
 
 namespace nnbench {
@@ -75,25 +76,19 @@ Napi::Value WriteFrom(const Napi::CallbackInfo& info) {
 }
 
 /** Reads or writes a file range on the libuv pool; the storage stays pinned until it settles. */
-class FileRangeWorker : public Napi::AsyncWorker {
+class FileRangeWorker : public PromiseWorker {
  public:
   FileRangeWorker(Napi::Env env, const FileRange& r, bool write)
-      : Napi::AsyncWorker(env, write ? "nnbench.writeFrom" : "nnbench.readInto"),
+      : PromiseWorker(env, write ? "nnbench.writeFrom" : "nnbench.readInto"),
         pin_(env, r.object, r.storage),
         fd_(r.fd),
         position_(r.position),
         offset_(r.offset),
         length_(r.length),
-        write_(write) {
-    napi_value promise = nullptr;
-    if (napi_create_promise(env, &deferred_, &promise) == napi_ok) promise_ = promise;
-  }
-
-  /** The promise, or an empty value when it could not be made (a JavaScript error is pending). */
-  Napi::Value Promise() const { return Napi::Value(Env(), promise_); }
+        write_(write) {}
 
  protected:
-  void Execute() override {
+  void Run() override {
     std::string error;
     uint8_t* at = pin_.data() + offset_;
     if (write_) {
@@ -103,23 +98,15 @@ class FileRangeWorker : public Napi::AsyncWorker {
       if (done_ < 0) SetError("read failed: " + error);
     }
   }
-  // Settled through the C API without checking the status: while a worker thread's environment
-  // shuts down, settling fails, and node-addon-api's wrappers would make that a fatal error. The
-  // pin still releases the storage in the destructor.
-  void OnOK() override {
+
+  napi_value Result(napi_env env) override {
+    if (write_) return PromiseWorker::Result(env);
     napi_value value = nullptr;
-    if (write_) {
-      napi_get_undefined(Env(), &value);
-    } else {
-      napi_create_double(Env(), static_cast<double>(done_), &value);
-    }
-    napi_resolve_deferred(Env(), deferred_, value);
+    napi_create_double(env, static_cast<double>(done_), &value);
+    return value;
   }
-  void OnError(const Napi::Error& e) override { napi_reject_deferred(Env(), deferred_, e.Value()); }
 
  private:
-  napi_deferred deferred_ = nullptr;
-  napi_value promise_ = nullptr;
   StoragePin pin_;
   int fd_;
   uint64_t position_;
@@ -130,17 +117,9 @@ class FileRangeWorker : public Napi::AsyncWorker {
 };
 
 Napi::Value QueueFileRange(const Napi::CallbackInfo& info, bool write) {
-  Napi::Env env = info.Env();
   FileRange r;
-  if (!ParseFileRange(info, &r)) return env.Undefined();
-  auto* worker = new FileRangeWorker(env, r, write);
-  Napi::Value promise = worker->Promise();
-  if (promise.IsEmpty()) {
-    delete worker;
-    return env.Undefined();
-  }
-  worker->Queue();
-  return promise;
+  if (!ParseFileRange(info, &r)) return info.Env().Undefined();
+  return QueuePromise(new FileRangeWorker(info.Env(), r, write));
 }
 
 Napi::Value ReadIntoAsync(const Napi::CallbackInfo& info) {
@@ -162,12 +141,14 @@ bool GetItemSize(const Napi::CallbackInfo& info, size_t i, uint64_t* out) {
 
 // byteSwap(storage, itemSize): reverses every element's bytes in place.
 Napi::Value ByteSwapBinding(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Storage* s = Storage::FromValue(env, info[0], "storage");
-  uint64_t item = 0;
-  if (s == nullptr || !GetItemSize(info, 1, &item)) return env.Undefined();
-  ByteSwap(s->data(), s->byte_length() / item, item);
-  return env.Undefined();
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    Storage* s = Storage::FromValue(env, info[0], "storage");
+    uint64_t item = 0;
+    if (s == nullptr || !GetItemSize(info, 1, &item)) return env.Undefined();
+    ByteSwap(s->data(), s->byte_length() / item, item);
+    return env.Undefined();
+  });
 }
 
 // fortranToC(src, dst, shape, itemSize): dst receives src's Fortran-ordered elements in C order.
@@ -211,31 +192,35 @@ Napi::Value FortranToCBinding(const Napi::CallbackInfo& info) {
 
 // sum(storage, dtype): float64 sum of every element.
 Napi::Value SumBinding(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Storage* s = Storage::FromValue(env, info[0], "storage");
-  uint64_t code = 0;
-  if (s == nullptr || !GetIndex(info, 1, "dtype", &code)) return env.Undefined();
-  if (code >= kDTypeCount) {
-    ThrowArgError(env, "dtype", "a dtype code");
-    return env.Undefined();
-  }
-  const auto dtype = static_cast<DType>(code);
-  return Napi::Number::New(env, Sum(s->data(), s->byte_length() / ItemSize(dtype), dtype));
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    Storage* s = Storage::FromValue(env, info[0], "storage");
+    uint64_t code = 0;
+    if (s == nullptr || !GetIndex(info, 1, "dtype", &code)) return env.Undefined();
+    if (code >= kDTypeCount) {
+      ThrowArgError(env, "dtype", "a dtype code");
+      return env.Undefined();
+    }
+    const auto dtype = static_cast<DType>(code);
+    return Napi::Number::New(env, Sum(s->data(), s->byte_length() / ItemSize(dtype), dtype));
+  });
 }
 
 // copyBytes(src, dst): copies every byte of src into dst, which must have the same length.
 Napi::Value CopyBytes(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Storage* src = Storage::FromValue(env, info[0], "src");
-  if (src == nullptr) return env.Undefined();
-  Storage* dst = Storage::FromValue(env, info[1], "dst");
-  if (dst == nullptr) return env.Undefined();
-  if (src->byte_length() != dst->byte_length()) {
-    Napi::RangeError::New(env, "copyBytes: storages differ in length").ThrowAsJavaScriptException();
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    Storage* src = Storage::FromValue(env, info[0], "src");
+    if (src == nullptr) return env.Undefined();
+    Storage* dst = Storage::FromValue(env, info[1], "dst");
+    if (dst == nullptr) return env.Undefined();
+    if (src->byte_length() != dst->byte_length()) {
+      Napi::RangeError::New(env, "copyBytes: storages differ in length").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (src != dst && src->byte_length() > 0) std::memcpy(dst->data(), src->data(), src->byte_length());
     return env.Undefined();
-  }
-  if (src != dst && src->byte_length() > 0) std::memcpy(dst->data(), src->data(), src->byte_length());
-  return env.Undefined();
+  });
 }
 
 }  // namespace

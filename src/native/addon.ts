@@ -46,7 +46,18 @@ export interface CoreBinding {
   copyBytes(src: NativeStorage, dst: NativeStorage): void;
 }
 
-export type Addon = CoreBinding & GemmBinding;
+/**
+ * @internal Test hooks compiled into the addon, inert unless armed; not part of nnbench's API.
+ */
+export interface InternalBinding {
+  /**
+   * Makes the `count` native allocations ("alloc") or worker thread creations ("thread") after the
+   * next `skip` fail as the system would fail them; `count` 0 disarms.
+   */
+  _injectFault(kind: "alloc" | "thread", count: number, skip?: number): void;
+}
+
+export type Addon = CoreBinding & GemmBinding & InternalBinding;
 
 /** Environment variable naming an addon file to load instead of the built one (e.g. a sanitizer build). */
 export const ADDON_PATH_ENV = "NNBENCH_ADDON_PATH";

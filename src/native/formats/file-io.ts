@@ -81,75 +81,78 @@ export function writeFileAsync(path: string, steps: IoSteps<void>): Promise<void
   return replaceFile(path, (fd) => serveAsync(fd, steps));
 }
 
+/**
+ * Runs `steps`, answering each request with `serve`. A request that fails is thrown into the steps
+ * at the `yield` that made it, so their own cleanup (disposing a tensor they made) runs.
+ */
 function serveSync<T>(fd: number, steps: IoSteps<T>): T {
-  let reply: IoReply;
-  for (;;) {
-    const next = steps.next(reply);
-    if (next.done) return next.value;
-    const request = next.value;
-    switch (request.op) {
-      case "read": {
-        const buffer = new Uint8Array(request.length);
-        let got = 0;
-        while (got < request.length) {
-          const n = readSync(fd, buffer, got, request.length - got, request.position + got);
-          if (n === 0) break;
-          got += n;
-        }
-        reply = got === request.length ? buffer : buffer.subarray(0, got);
-        break;
-      }
-      case "readInto":
-        reply = addon.readInto(fd, request.position, request.storage, request.offset, request.length);
-        break;
-      case "map":
-        reply = new addon.Storage(request.length, false, fd, request.position);
-        break;
-      case "write": {
-        let put = 0;
-        while (put < request.bytes.length) {
-          put += writeSync(fd, request.bytes, put, request.bytes.length - put, request.position + put);
-        }
-        reply = put;
-        break;
-      }
-      case "writeFrom":
-        addon.writeFrom(fd, request.position, request.storage, request.offset, request.length);
-        reply = request.length;
-        break;
+  let next = steps.next();
+  while (!next.done) {
+    let reply: IoReply;
+    try {
+      reply = serveOneSync(fd, next.value);
+    } catch (error) {
+      next = steps.throw(error);
+      continue;
     }
+    next = steps.next(reply);
   }
+  return next.value;
 }
 
 async function serveAsync<T>(fd: number, steps: IoSteps<T>): Promise<T> {
-  let reply: IoReply;
-  for (;;) {
-    const next = steps.next(reply);
-    if (next.done) return next.value;
-    const request = next.value;
-    switch (request.op) {
-      case "read":
-      case "map":
-        // Small reads (headers, directories) and mappings: a blocking call costs less than a trip to the pool.
-        reply = serveSmallSync(fd, request);
-        break;
-      case "readInto":
-        reply = await addon.readIntoAsync(fd, request.position, request.storage, request.offset, request.length);
-        break;
-      case "write":
-        reply = serveSmallSync(fd, request);
-        break;
-      case "writeFrom":
-        await addon.writeFromAsync(fd, request.position, request.storage, request.offset, request.length);
-        reply = request.length;
-        break;
+  let next = steps.next();
+  while (!next.done) {
+    let reply: IoReply;
+    try {
+      reply = await serveOneAsync(fd, next.value);
+    } catch (error) {
+      next = steps.throw(error);
+      continue;
     }
+    next = steps.next(reply);
+  }
+  return next.value;
+}
+
+function serveOneSync(fd: number, request: IoRequest): IoReply {
+  switch (request.op) {
+    case "read": {
+      const buffer = new Uint8Array(request.length);
+      let got = 0;
+      while (got < request.length) {
+        const n = readSync(fd, buffer, got, request.length - got, request.position + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return got === request.length ? buffer : buffer.subarray(0, got);
+    }
+    case "readInto":
+      return addon.readInto(fd, request.position, request.storage, request.offset, request.length);
+    case "map":
+      return new addon.Storage(request.length, false, fd, request.position);
+    case "write": {
+      let put = 0;
+      while (put < request.bytes.length) {
+        put += writeSync(fd, request.bytes, put, request.bytes.length - put, request.position + put);
+      }
+      return put;
+    }
+    case "writeFrom":
+      addon.writeFrom(fd, request.position, request.storage, request.offset, request.length);
+      return request.length;
   }
 }
 
-function serveSmallSync(fd: number, request: IoRequest): IoReply {
-  function* one(): IoSteps<IoReply> {
-    return yield request;
+async function serveOneAsync(fd: number, request: IoRequest): Promise<IoReply> {
+  switch (request.op) {
+    case "readInto":
+      return addon.readIntoAsync(fd, request.position, request.storage, request.offset, request.length);
+    case "writeFrom":
+      await addon.writeFromAsync(fd, request.position, request.storage, request.offset, request.length);
+      return request.length;
+    default:
+      // Small reads and writes (headers, directories) and mappings: a blocking call costs less than a trip to the pool.
+      return serveOneSync(fd, request);
   }
-  return serveSync(fd, one());
 }

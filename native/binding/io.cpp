@@ -47,18 +47,42 @@ bool ParseFileRange(const Napi::CallbackInfo& info, FileRange* out) {
   return true;
 }
 
+/** What a file range request does. */
+enum class RangeOp { kRead, kReadChecked, kWrite };
+
+/** A read's result: the byte count, or with a CRC { bytes, crc32 }. */
+Napi::Value ReadResult(Napi::Env env, RangeOp op, int64_t got, uint32_t crc) {
+  if (op != RangeOp::kReadChecked) return Napi::Number::New(env, static_cast<double>(got));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("bytes", Napi::Number::New(env, static_cast<double>(got)));
+  out.Set("crc32", Napi::Number::New(env, static_cast<double>(crc)));
+  return out;
+}
+
+Napi::Value ReadRange(const Napi::CallbackInfo& info, RangeOp op) {
+  Napi::Env env = info.Env();
+  FileRange r;
+  if (!ParseFileRange(info, &r)) return env.Undefined();
+  std::string error;
+  uint32_t crc = 0;
+  const int64_t got = ReadAt(r.fd, r.position, r.storage->data() + r.offset, r.length, &error,
+                             op == RangeOp::kReadChecked ? &crc : nullptr);
+  if (got < 0) {
+    Napi::Error::New(env, "read failed: " + error).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return ReadResult(env, op, got, crc);
+}
+
+// readInto(fd, position, storage, offset, length): bytes read.
 Napi::Value ReadInto(const Napi::CallbackInfo& info) {
-  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
-    Napi::Env env = info.Env();
-    FileRange r;
-    if (!ParseFileRange(info, &r)) return env.Undefined();
-    std::string error;
-    const int64_t got = ReadAt(r.fd, r.position, r.storage->data() + r.offset, r.length, &error);
-    if (got < 0) {
-      Napi::Error::New(env, "read failed: " + error).ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    return Napi::Number::New(env, static_cast<double>(got));
+  return Guarded(info, [](const Napi::CallbackInfo& info) { return ReadRange(info, RangeOp::kRead); });
+}
+
+// readIntoChecked(fd, position, storage, offset, length): { bytes, crc32 } of the bytes read.
+Napi::Value ReadIntoChecked(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) {
+    return ReadRange(info, RangeOp::kReadChecked);
   });
 }
 
@@ -78,32 +102,31 @@ Napi::Value WriteFrom(const Napi::CallbackInfo& info) {
 /** Reads or writes a file range on the libuv pool; the storage stays pinned until it settles. */
 class FileRangeWorker : public PromiseWorker {
  public:
-  FileRangeWorker(Napi::Env env, const FileRange& r, bool write)
-      : PromiseWorker(env, write ? "nnbench.writeFrom" : "nnbench.readInto"),
+  FileRangeWorker(Napi::Env env, const FileRange& r, RangeOp op)
+      : PromiseWorker(env, op == RangeOp::kWrite ? "nnbench.writeFrom" : "nnbench.readInto"),
         pin_(env, r.object, r.storage),
         fd_(r.fd),
         position_(r.position),
         offset_(r.offset),
         length_(r.length),
-        write_(write) {}
+        op_(op) {}
 
  protected:
   void Run() override {
     std::string error;
     uint8_t* at = pin_.data() + offset_;
-    if (write_) {
+    if (op_ == RangeOp::kWrite) {
       if (!WriteAt(fd_, position_, at, length_, &error)) SetError("write failed: " + error);
-    } else {
-      done_ = ReadAt(fd_, position_, at, length_, &error);
-      if (done_ < 0) SetError("read failed: " + error);
+      return;
     }
+    uint32_t* crc = op_ == RangeOp::kReadChecked ? &crc_ : nullptr;
+    done_ = ReadAt(fd_, position_, at, length_, &error, crc);
+    if (done_ < 0) SetError("read failed: " + error);
   }
 
   napi_value Result(napi_env env) override {
-    if (write_) return PromiseWorker::Result(env);
-    napi_value value = nullptr;
-    napi_create_double(env, static_cast<double>(done_), &value);
-    return value;
+    if (op_ == RangeOp::kWrite) return PromiseWorker::Result(env);
+    return ReadResult(Napi::Env(env), op_, done_, crc_);
   }
 
  private:
@@ -112,22 +135,33 @@ class FileRangeWorker : public PromiseWorker {
   uint64_t position_;
   uint64_t offset_;
   uint64_t length_;
-  bool write_;
+  RangeOp op_;
   int64_t done_ = 0;
+  uint32_t crc_ = 0;
 };
 
-Napi::Value QueueFileRange(const Napi::CallbackInfo& info, bool write) {
+Napi::Value QueueFileRange(const Napi::CallbackInfo& info, RangeOp op) {
   FileRange r;
   if (!ParseFileRange(info, &r)) return info.Env().Undefined();
-  return QueuePromise(new FileRangeWorker(info.Env(), r, write));
+  return QueuePromise(new FileRangeWorker(info.Env(), r, op));
 }
 
 Napi::Value ReadIntoAsync(const Napi::CallbackInfo& info) {
-  return Guarded(info, [](const Napi::CallbackInfo& info) { return QueueFileRange(info, false); });
+  return Guarded(info, [](const Napi::CallbackInfo& info) {
+    return QueueFileRange(info, RangeOp::kRead);
+  });
+}
+
+Napi::Value ReadIntoCheckedAsync(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) {
+    return QueueFileRange(info, RangeOp::kReadChecked);
+  });
 }
 
 Napi::Value WriteFromAsync(const Napi::CallbackInfo& info) {
-  return Guarded(info, [](const Napi::CallbackInfo& info) { return QueueFileRange(info, true); });
+  return Guarded(info, [](const Napi::CallbackInfo& info) {
+    return QueueFileRange(info, RangeOp::kWrite);
+  });
 }
 
 bool GetItemSize(const Napi::CallbackInfo& info, size_t i, uint64_t* out) {
@@ -228,6 +262,9 @@ Napi::Value CopyBytes(const Napi::CallbackInfo& info) {
 void InitIo(Napi::Env env, Napi::Object exports) {
   exports.Set("readInto", Napi::Function::New<ReadInto>(env, "readInto"));
   exports.Set("readIntoAsync", Napi::Function::New<ReadIntoAsync>(env, "readIntoAsync"));
+  exports.Set("readIntoChecked", Napi::Function::New<ReadIntoChecked>(env, "readIntoChecked"));
+  exports.Set("readIntoCheckedAsync",
+              Napi::Function::New<ReadIntoCheckedAsync>(env, "readIntoCheckedAsync"));
   exports.Set("writeFrom", Napi::Function::New<WriteFrom>(env, "writeFrom"));
   exports.Set("writeFromAsync", Napi::Function::New<WriteFromAsync>(env, "writeFromAsync"));
   exports.Set("byteSwap", Napi::Function::New<ByteSwapBinding>(env, "byteSwap"));

@@ -8,6 +8,7 @@
 #include <exception>
 #include <thread>
 
+#include "crc32.h"
 #include "fault.h"
 
 namespace nnbench {
@@ -121,12 +122,21 @@ double Sum(const uint8_t* data, size_t count, DType dtype) {
 
 namespace {
 
-/** ReadAt on the calling thread. On an I/O error returns -1 and sets `error_code` (an errno). */
-int64_t ReadSerial(int fd, uint64_t position, uint8_t* dst, size_t length, int* error_code) noexcept {
+// With a CRC to compute, reads go in pieces this large, which are still in the cache when the CRC
+// reads them back.
+constexpr size_t kCrcPiece = size_t{512} << 10;
+
+/**
+ * ReadAt on the calling thread; with `crc`, also updates *crc with the bytes read. On an I/O error
+ * returns -1 and sets `error_code` (an errno).
+ */
+int64_t ReadSerial(int fd, uint64_t position, uint8_t* dst, size_t length, int* error_code,
+                   uint32_t* crc) noexcept {
+  // Linux transfers at most about 2 GiB per call; without a CRC, ask for pieces of 1 GiB.
+  const size_t piece = crc != nullptr ? kCrcPiece : size_t{1} << 30;
   size_t done = 0;
   while (done < length) {
-    // Linux transfers at most about 2 GiB per call; ask for chunks of 1 GiB.
-    const size_t want = std::min(length - done, size_t{1} << 30);
+    const size_t want = std::min(length - done, piece);
     const ssize_t got = pread(fd, dst + done, want, static_cast<off_t>(position + done));
     if (got < 0) {
       if (errno == EINTR) continue;
@@ -134,6 +144,7 @@ int64_t ReadSerial(int fd, uint64_t position, uint8_t* dst, size_t length, int* 
       return -1;
     }
     if (got == 0) break;
+    if (crc != nullptr) *crc = Crc32(*crc, dst + done, static_cast<size_t>(got));
     done += static_cast<size_t>(got);
   }
   return static_cast<int64_t>(done);
@@ -151,8 +162,11 @@ struct Slice {
   size_t length = 0;
   int64_t got = 0;
   int error_code = 0;
+  uint32_t crc = 0;
 
-  void Read(int fd) noexcept { got = ReadSerial(fd, position, dst, length, &error_code); }
+  void Read(int fd, bool with_crc) noexcept {
+    got = ReadSerial(fd, position, dst, length, &error_code, with_crc ? &crc : nullptr);
+  }
 };
 
 /** Joins every thread it holds when it goes out of scope, however the scope is left. */
@@ -165,12 +179,13 @@ class JoiningThreads {
     for (std::thread& t : threads_) t.join();
   }
 
-  /** Starts `slice->Read(fd)` on a new thread; false (nothing started) when none can be made. */
-  bool TryStart(Slice* slice, int fd) noexcept {
+  /** Starts `slice->Read` on a new thread; false (nothing started) when none can be made. */
+  bool TryStart(Slice* slice, int fd, bool with_crc) noexcept {
     if (threads_.size() == threads_.capacity()) return false;
     try {
       FailIfArmed(Fault::kThread);
-      threads_.emplace_back([slice, fd] { slice->Read(fd); });  // reserved: cannot reallocate
+      // Reserved: adding the thread cannot reallocate.
+      threads_.emplace_back([slice, fd, with_crc] { slice->Read(fd, with_crc); });
       return true;
     } catch (const std::exception&) {
       return false;
@@ -196,34 +211,39 @@ std::vector<Slice> SplitRead(uint64_t position, uint8_t* dst, size_t length, uns
 
 }  // namespace
 
-int64_t ReadAt(int fd, uint64_t position, uint8_t* dst, size_t length, std::string* error) {
+int64_t ReadAt(int fd, uint64_t position, uint8_t* dst, size_t length, std::string* error,
+               uint32_t* crc) {
   const unsigned cores = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
   int error_code = 0;
   if (length < kParallelReadBytes || cores == 1) {
-    const int64_t got = ReadSerial(fd, position, dst, length, &error_code);
+    const int64_t got = ReadSerial(fd, position, dst, length, &error_code, crc);
     if (got < 0) *error = std::strerror(error_code);
     return got;
   }
   FailIfArmed(Fault::kAlloc);  // where the slices are allocated
   std::vector<Slice> slices = SplitRead(position, dst, length, cores);
+  const bool with_crc = crc != nullptr;
   {
     JoiningThreads threads(slices.size() - 1);
     // Slice 0 is this thread's, and so is every slice no thread could be started for.
     size_t started = 1;
-    while (started < slices.size() && threads.TryStart(&slices[started], fd)) ++started;
-    for (size_t i = started; i < slices.size(); ++i) slices[i].Read(fd);
-    slices[0].Read(fd);
+    while (started < slices.size() && threads.TryStart(&slices[started], fd, with_crc)) ++started;
+    for (size_t i = started; i < slices.size(); ++i) slices[i].Read(fd, with_crc);
+    slices[0].Read(fd, with_crc);
   }
   // The bytes read are the prefix up to the first short slice (end of file).
   int64_t total = 0;
+  uint32_t total_crc = with_crc ? *crc : 0;
   for (const Slice& s : slices) {
     if (s.got < 0) {
       *error = std::strerror(s.error_code);
       return -1;
     }
     total += s.got;
+    if (with_crc) total_crc = Crc32Combine(total_crc, s.crc, static_cast<uint64_t>(s.got));
     if (static_cast<size_t>(s.got) < s.length) break;
   }
+  if (with_crc) *crc = total_crc;
   return total;
 }
 

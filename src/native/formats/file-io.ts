@@ -7,18 +7,19 @@ import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 
 import { replaceFile, replaceFileSync } from "../../fs/atomic-file.js";
-import { addon, type NativeStorage } from "../addon.js";
+import { addon, type CheckedRead, type NativeStorage } from "../addon.js";
 
 /** A request a format generator makes of its file. */
 export type IoRequest =
   | { readonly op: "read"; readonly position: number; readonly length: number }
   | { readonly op: "readInto"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number }
+  | { readonly op: "readIntoChecked"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number }
   | { readonly op: "map"; readonly position: number; readonly length: number }
   | { readonly op: "write"; readonly position: number; readonly bytes: Uint8Array }
   | { readonly op: "writeFrom"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number };
 
-/** What a request returns: bytes read, a count of bytes moved, or mapped storage. */
-export type IoReply = Uint8Array | number | NativeStorage | undefined;
+/** What a request returns: bytes read, a count of bytes moved (with their CRC-32), or mapped storage. */
+export type IoReply = Uint8Array | number | CheckedRead | NativeStorage | undefined;
 
 /** A format reader or writer. */
 export type IoSteps<T> = Generator<IoRequest, T, IoReply>;
@@ -31,6 +32,11 @@ export function* readBytes(position: number, length: number): IoSteps<Uint8Array
 /** Reads up to `length` bytes at `position` straight into native storage; returns the count read. */
 export function* readInto(position: number, storage: NativeStorage, offset: number, length: number): IoSteps<number> {
   return (yield { op: "readInto", position, storage, offset, length }) as number;
+}
+
+/** `readInto` that also returns the CRC-32 of the bytes read, computed by the threads that read them. */
+export function* readIntoChecked(position: number, storage: NativeStorage, offset: number, length: number): IoSteps<CheckedRead> {
+  return (yield { op: "readIntoChecked", position, storage, offset, length }) as CheckedRead;
 }
 
 /** Maps `length` bytes of the file from `position` into new storage, copy-on-write (O(1): pages load on first touch). */
@@ -129,6 +135,8 @@ function serveOneSync(fd: number, request: IoRequest): IoReply {
     }
     case "readInto":
       return addon.readInto(fd, request.position, request.storage, request.offset, request.length);
+    case "readIntoChecked":
+      return addon.readIntoChecked(fd, request.position, request.storage, request.offset, request.length);
     case "map":
       return new addon.Storage(request.length, false, fd, request.position);
     case "write": {
@@ -148,6 +156,8 @@ async function serveOneAsync(fd: number, request: IoRequest): Promise<IoReply> {
   switch (request.op) {
     case "readInto":
       return addon.readIntoAsync(fd, request.position, request.storage, request.offset, request.length);
+    case "readIntoChecked":
+      return addon.readIntoCheckedAsync(fd, request.position, request.storage, request.offset, request.length);
     case "writeFrom":
       await addon.writeFromAsync(fd, request.position, request.storage, request.offset, request.length);
       return request.length;

@@ -185,14 +185,21 @@ Napi::Value ByteSwapBinding(const Napi::CallbackInfo& info) {
   });
 }
 
+/** Reads the live storages `src` and `dst` (arguments 0 and 1); throws and returns false otherwise. */
+bool GetSrcDst(const Napi::CallbackInfo& info, Storage** src, Storage** dst) {
+  *src = Storage::FromValue(info.Env(), info[0], "src");
+  if (*src == nullptr) return false;
+  *dst = Storage::FromValue(info.Env(), info[1], "dst");
+  return *dst != nullptr;
+}
+
 // fortranToC(src, dst, shape, itemSize): dst receives src's Fortran-ordered elements in C order.
 Napi::Value FortranToCBinding(const Napi::CallbackInfo& info) {
   return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
     Napi::Env env = info.Env();
-    Storage* src = Storage::FromValue(env, info[0], "src");
-    if (src == nullptr) return env.Undefined();
-    Storage* dst = Storage::FromValue(env, info[1], "dst");
-    if (dst == nullptr) return env.Undefined();
+    Storage* src = nullptr;
+    Storage* dst = nullptr;
+    if (!GetSrcDst(info, &src, &dst)) return env.Undefined();
     if (info.Length() < 3 || !info[2].IsArray()) {
       ThrowArgError(env, "shape", "an array of non-negative integers");
       return env.Undefined();
@@ -244,10 +251,9 @@ Napi::Value SumBinding(const Napi::CallbackInfo& info) {
 Napi::Value CopyBytes(const Napi::CallbackInfo& info) {
   return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
     Napi::Env env = info.Env();
-    Storage* src = Storage::FromValue(env, info[0], "src");
-    if (src == nullptr) return env.Undefined();
-    Storage* dst = Storage::FromValue(env, info[1], "dst");
-    if (dst == nullptr) return env.Undefined();
+    Storage* src = nullptr;
+    Storage* dst = nullptr;
+    if (!GetSrcDst(info, &src, &dst)) return env.Undefined();
     if (src->byte_length() != dst->byte_length()) {
       Napi::RangeError::New(env, "copyBytes: storages differ in length").ThrowAsJavaScriptException();
       return env.Undefined();

@@ -1,13 +1,13 @@
 /**
  * NumPy `.npz` archives: ZIP files of `.npy` members, stored or deflate-compressed. Stored members
  * are read straight into native memory; compressed ones are inflated chunk by chunk into it, so
- * no full-size intermediate buffer is ever made.
+ * no full-size intermediate buffer is ever made. Every member's CRC-32 is checked as it is read,
+ * as Python's zipfile does.
  */
-import { crc32 } from "node:zlib";
-
 import { Deflate, Inflate } from "fflate";
 
 import { NnbenchError, NpyFormatError, ZipFormatError } from "../../errors.js";
+import { addon } from "../addon.js";
 import { type IoSteps, readBytes, readFileAsync, readFileSync, writeBytes, writeFileAsync, writeFileSync, writeFrom } from "./file-io.js";
 import { MAX_HEADER_BYTES, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
 import { asFormatError, finishTensor, readNpy } from "./npy.js";
@@ -27,8 +27,17 @@ import {
 export interface LoadNpzOptions {
   /** Load only these members (names without `.npy`); a missing one is an error. */
   readonly keys?: readonly string[];
-  /** Map stored (uncompressed) members instead of reading them, as `loadNpy`'s `mmap` does. */
+  /**
+   * Map stored (uncompressed) members instead of reading them, as `loadNpy`'s `mmap` does. Their
+   * CRC-32 is then not checked unless `verify` is set.
+   */
   readonly mmap?: boolean;
+  /**
+   * With `mmap`, check each mapped member's CRC-32 on load, as a read load always does: a member
+   * whose bytes do not match raises `NpyFormatError`. This reads every page once, so the load is
+   * no longer O(1). Default false.
+   */
+  readonly verify?: boolean;
 }
 
 /** Options of `saveNpz`. */
@@ -66,7 +75,7 @@ function* readMembers(path: string, size: number, options: LoadNpzOptions): IoSt
   try {
     for (const entry of entries) {
       if (wanted && !wanted.has(keyOf(entry))) continue;
-      const tensor = yield* readMember(path, size, entry, options.mmap ?? false);
+      const tensor = yield* readMember(path, size, entry, options);
       // An own property even for keys like "__proto__", so every tensor is returned (and disposed on failure).
       Object.defineProperty(out, keyOf(entry), { value: tensor, enumerable: true, writable: true, configurable: true });
     }
@@ -87,7 +96,7 @@ function checkUniqueKeys(entries: readonly ZipEntry[]): void {
   }
 }
 
-function* readMember(path: string, size: number, entry: ZipEntry, mmap: boolean): IoSteps<Tensor> {
+function* readMember(path: string, size: number, entry: ZipEntry, options: LoadNpzOptions): IoSteps<Tensor> {
   try {
     if (!entry.name.endsWith(".npy")) throw new ZipFormatError(`member '${entry.name}' is not a .npy array`);
     if (entry.name.split(/[\\/]/).includes("..") || entry.name.startsWith("/")) {
@@ -96,7 +105,9 @@ function* readMember(path: string, size: number, entry: ZipEntry, mmap: boolean)
     const start = yield* memberDataOffset(entry, size);
     if (entry.method === 0) {
       if (entry.compressedSize !== entry.uncompressedSize) throw new ZipFormatError(`stored member '${entry.name}' has inconsistent sizes`);
-      return yield* readNpy(`${path}[${entry.name}]`, start, entry.compressedSize, { mmap });
+      const mmap = options.mmap ?? false;
+      const crc = !mmap || options.verify ? entry.crc32 : undefined;
+      return yield* readNpy(`${path}[${entry.name}]`, start, entry.compressedSize, { mmap }, crc);
     }
     return yield* inflateMember(path, entry, start);
   } catch (error) {
@@ -126,7 +137,7 @@ function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<T
     try {
       total += chunk.length;
       if (total > entry.uncompressedSize) throw new ZipFormatError(`member '${entry.name}' inflates to more than its declared ${entry.uncompressedSize} bytes`);
-      crc = crc32(chunk, crc);
+      crc = addon.crc32(chunk, crc);
       let data = chunk;
       if (header === undefined) {
         const joined = new Uint8Array(head.length + chunk.length);
@@ -217,8 +228,7 @@ function* writeArchive(tensors: Readonly<Record<string, Tensor>>, compress: bool
     const entry: WrittenEntry = {
       name: new TextEncoder().encode(`${key}.npy`),
       method: compress ? 8 : 0,
-      // (zlib's crc32 mishandles an empty view over external memory, so skip empty data.)
-      crc32: data.length > 0 ? crc32(data, crc32(header)) : crc32(header),
+      crc32: addon.crc32(data, addon.crc32(header)),
       compressedSize: uncompressedSize,
       uncompressedSize,
       localHeaderOffset: position,

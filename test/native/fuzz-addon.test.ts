@@ -116,7 +116,7 @@ describe("fuzz: addon boundary", () => {
           runs++;
           return call(name, args, openFd);
         }),
-        fuzzParameters(),
+        fuzzParameters(10_000),
       );
     } finally {
       await call.drain();

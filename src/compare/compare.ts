@@ -15,12 +15,12 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import pc from "picocolors";
 import { NnbenchError } from "../errors.js";
 import { mannWhitneyU, smallestOneSidedP } from "../stats/mann-whitney.js";
 import { flattenObject, formatBytes, formatDuration, formatValue, truncate } from "../text/units.js";
 import { renderTable } from "../text/table.js";
 import type { BenchmarkRecord, BenchmarkResult, JsonObject, JsonValue } from "../types.js";
+import { createColors } from "../text/colors.js";
 
 /** The comparison is misconfigured: a bad comparison file, comparator or threshold. */
 export class ComparisonError extends NnbenchError {
@@ -446,7 +446,7 @@ export interface RenderComparisonOptions {
 
 /** The comparison as text: rules, warnings, a table with a status column, and a summary line. */
 export function renderComparison(c: Comparison, options: RenderComparisonOptions = {}): string {
-  const col = pc.createColors(options.color ?? false);
+  const col = createColors(options.color ?? false);
   let out = `Comparison: all vs. first (baseline "${c.baseline.run}")\n`;
   if (c.rules.length > 0) out += `Checks:\n${c.rules.map((r) => `  ${r}`).join("\n")}\n`;
   else out += col.dim("No comparators or thresholds: only benchmarks that now fail count as regressions.") + "\n";

@@ -3,15 +3,15 @@
  * are read straight into native memory; compressed ones are inflated chunk by chunk into it, so
  * no full-size intermediate buffer is ever made.
  */
+import { createRequire } from "node:module";
 import { crc32 } from "node:zlib";
-
-import { Deflate, Inflate } from "fflate";
 
 import { NpyFormatError } from "../../errors.js";
 import { type IoSteps, readBytes, readFileAsync, readFileSync, writeBytes, writeFileAsync, writeFileSync, writeFrom } from "./file-io.js";
 import { MAX_HEADER_BYTES, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
 import { asFormatError, finishTensor, readNpy } from "./npy.js";
 import { Tensor, newStorage, storageOf, wrapStorage } from "../tensor.js";
+
 import {
   type WrittenEntry,
   ZIP64_MEMBER_THRESHOLD,
@@ -23,6 +23,12 @@ import {
   memberDataOffset,
   readCentralDirectory,
 } from "./zip.js";
+
+/** fflate, loaded on the first deflated member (importing nnbench does not pay for it). */
+let fflateModule: typeof import("fflate") | undefined;
+function fflate(): typeof import("fflate") {
+  return (fflateModule ??= createRequire(import.meta.url)("fflate") as typeof import("fflate"));
+}
 
 /** Options of `loadNpz`. */
 export interface LoadNpzOptions {
@@ -121,7 +127,7 @@ function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<T
   let crc = 0;
   let failure: unknown;
 
-  const inflater = new Inflate();
+  const inflater = new (fflate().Inflate)();
   inflater.ondata = (chunk: Uint8Array): void => {
     if (failure !== undefined) return;
     try {
@@ -230,7 +236,7 @@ function* writeArchive(tensors: Readonly<Record<string, Tensor>>, compress: bool
     position += local.length;
     if (compress) {
       const pending: Uint8Array[] = [];
-      const deflater = new Deflate({ level: 6 });
+      const deflater = new (fflate().Deflate)({ level: 6 });
       deflater.ondata = (chunk: Uint8Array): void => {
         pending.push(chunk);
       };

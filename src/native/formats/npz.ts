@@ -9,7 +9,7 @@ import { crc32 } from "node:zlib";
 import { NpyFormatError } from "../../errors.js";
 import { type IoSteps, readBytes, readFileAsync, readFileSync, writeBytes, writeFileAsync, writeFileSync, writeFrom } from "./file-io.js";
 import { MAX_HEADER_BYTES, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
-import { asFormatError, finishTensor, readNpy } from "./npy.js";
+import { asFormatError, checkSavable, finishTensor, readNpy } from "./npy.js";
 import { Tensor, newStorage, storageOf, wrapStorage } from "../tensor.js";
 
 import {
@@ -269,22 +269,22 @@ function chunks(data: Uint8Array): Uint8Array[] {
   return out;
 }
 
-function checkMembers(tensors: Readonly<Record<string, Tensor>>): void {
+function checkMembers(path: string, tensors: Readonly<Record<string, Tensor>>): void {
   for (const [key, tensor] of Object.entries(tensors)) {
     if (!(tensor instanceof Tensor)) throw new TypeError(`saveNpz: '${key}' is not a Tensor`);
     if (key.length === 0 || key.includes("/") || key.includes("\\")) throw new TypeError(`saveNpz: '${key}' is not a valid member name`);
-    storageOf(tensor);
+    checkSavable(`${path} (member '${key}')`, tensor);
   }
 }
 
 /** Saves tensors as a `.npz` archive that `np.load` reads (deflated with `compress`). */
 export function saveNpz(path: string, tensors: Readonly<Record<string, Tensor>>, options: SaveNpzOptions = {}): Promise<void> {
-  checkMembers(tensors);
+  checkMembers(path, tensors);
   return writeFileAsync(path, writeArchive(tensors, options.compress ?? false));
 }
 
 /** `saveNpz`, blocking. */
 export function saveNpzSync(path: string, tensors: Readonly<Record<string, Tensor>>, options: SaveNpzOptions = {}): void {
-  checkMembers(tensors);
+  checkMembers(path, tensors);
   writeFileSync(path, writeArchive(tensors, options.compress ?? false));
 }

@@ -67,3 +67,10 @@ export class MissingDependencyError extends NnbenchError {
     this.feature = feature;
   }
 }
+
+/** The comparison is misconfigured: a bad comparison file, comparator or threshold. */
+export class ComparisonError extends NnbenchError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, "ERR_COMPARISON", options);
+  }
+}

@@ -4,7 +4,9 @@
  * same process importing nothing. It imports the built package (dist/, `npm run build:ts`), as a
  * user's project would.
  *
- *   npm run bench:import -- [--runs 11]
+ *   npm run bench:import -- [--runs 11] [--root DIR]
+ *
+ * --root measures another checkout's build instead (for before/after comparisons).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -13,8 +15,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 const MiB = 1024 * 1024;
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({ options: { runs: { type: "string", default: "11" } } });
+const { values } = parseArgs({ options: { runs: { type: "string", default: "11" }, root: { type: "string" } } });
+const root = values.root ?? join(dirname(fileURLToPath(import.meta.url)), "..");
 const runs = Math.max(1, Number(values.runs));
 
 if (!existsSync(join(root, "dist", "index.js"))) throw new Error("dist/ is missing: run npm run build:ts first");

@@ -190,6 +190,20 @@ export class CsvSyntaxError extends NnbenchError {
   }
 }
 
+/** A feature needs an optional package that is not installed (for example Parquet or SQLite support). */
+export class MissingDependencyError extends NnbenchError {
+  /** The npm package to install. */
+  readonly packageName: string;
+  /** What needed it. */
+  readonly feature: string;
+
+  constructor(packageName: string, feature: string, options?: ErrorOptions) {
+    super(`${feature} needs the optional package "${packageName}", which is not installed: npm install ${packageName}`, "ERR_MISSING_DEPENDENCY", options);
+    this.packageName = packageName;
+    this.feature = feature;
+  }
+}
+
 /** The comparison is misconfigured: a bad comparison file, comparator or threshold. */
 export class ComparisonError extends NnbenchError {
   constructor(message: string, options?: ErrorOptions) {

@@ -81,13 +81,20 @@ export const ADDON_PATH_ENV = "NNBENCH_ADDON_PATH";
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** The places the addon may be, in the order they are tried. */
+/** The C library a Linux prebuild must match, as node-gyp-build decides it at install time. */
+function linuxLibc(): string {
+  return process.env.LIBC ?? (existsSync("/etc/alpine-release") ? "musl" : "glibc");
+}
+
+/** The places the addon may be, in the order they are tried: a local build, then the prebuild. */
 export function addonCandidates(root = packageRoot): string[] {
   const override = process.env[ADDON_PATH_ENV];
+  const prebuilds = join(root, "prebuilds", `${process.platform}-${process.arch}`);
   const found = [
     join(root, "build", "Release", "nnbench.node"),
     join(root, "build", "Debug", "nnbench.node"),
-    join(root, "prebuilds", `${process.platform}-${process.arch}`, "nnbench.node"),
+    ...(process.platform === "linux" ? [join(prebuilds, `nnbench.${linuxLibc()}.node`)] : []),
+    join(prebuilds, "nnbench.node"),
   ];
   return override ? [resolve(override)] : found;
 }

@@ -11,7 +11,8 @@ import * as path from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import type { BenchmarkResult } from "../types.js";
 import { ResultFormatError, UnsupportedTargetError } from "../errors.js";
-import { parseRow, rowsToResults, type ResultRow } from "./records.js";
+import { optionalPackage } from "./optional.js";
+import { parseRow, resultToRows, rowsToResults, type ResultRow } from "./records.js";
 import type { Reporter } from "./reporter.js";
 
 /** The URI scheme of SQLite targets. */
@@ -50,9 +51,10 @@ export function parseSQLiteTarget(target: string): SQLiteTarget {
 
 type Database = BetterSqlite3.Database;
 
+const loadDriver = optionalPackage("better-sqlite3", "SQLite results (sqlite://)", () => import("better-sqlite3"));
+
 async function openDatabase(file: string, readonly: boolean): Promise<Database> {
-  const mod = await import("better-sqlite3");
-  const Driver = mod.default;
+  const Driver = (await loadDriver()).default;
   try {
     return new Driver(file, { readonly, fileMustExist: readonly, timeout: 10_000 });
   } catch (err) {

@@ -4,14 +4,15 @@
  * no full-size intermediate buffer is ever made. Every member's CRC-32 is checked as it is read,
  * as Python's zipfile does.
  */
-import { Deflate, Inflate } from "fflate";
+import { createRequire } from "node:module";
 
 import { NnbenchError, NpyFormatError, ZipFormatError } from "../../errors.js";
 import { addon } from "../addon.js";
 import { type IoSteps, readBytes, readFileAsync, readFileSync, writeBytes, writeFileAsync, writeFileSync, writeFrom } from "./file-io.js";
 import { MAX_HEADER_BYTES, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
-import { asFormatError, finishTensor, readNpy } from "./npy.js";
+import { asFormatError, checkSavable, finishTensor, readNpy } from "./npy.js";
 import { Tensor, newStorage, storageOf, wrapStorage } from "../tensor.js";
+
 import {
   type WrittenEntry,
   ZIP64_MEMBER_THRESHOLD,
@@ -22,6 +23,12 @@ import {
   memberDataOffset,
   readCentralDirectory,
 } from "./zip.js";
+
+/** fflate, loaded on the first deflated member (importing nnbench does not pay for it). */
+let fflateModule: typeof import("fflate") | undefined;
+function fflate(): typeof import("fflate") {
+  return (fflateModule ??= createRequire(import.meta.url)("fflate") as typeof import("fflate"));
+}
 
 /** Options of `loadNpz`. */
 export interface LoadNpzOptions {
@@ -131,7 +138,7 @@ function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<T
   let crc = 0;
   let failure: unknown;
 
-  const inflater = new Inflate();
+  const inflater = new (fflate().Inflate)();
   inflater.ondata = (chunk: Uint8Array): void => {
     if (failure !== undefined) return;
     try {
@@ -239,7 +246,7 @@ function* writeArchive(tensors: Readonly<Record<string, Tensor>>, compress: bool
     position += local.length;
     if (compress) {
       const pending: Uint8Array[] = [];
-      const deflater = new Deflate({ level: 6 });
+      const deflater = new (fflate().Deflate)({ level: 6 });
       deflater.ondata = (chunk: Uint8Array): void => {
         pending.push(chunk);
       };
@@ -272,22 +279,22 @@ function chunks(data: Uint8Array): Uint8Array[] {
   return out;
 }
 
-function checkMembers(tensors: Readonly<Record<string, Tensor>>): void {
+function checkMembers(path: string, tensors: Readonly<Record<string, Tensor>>): void {
   for (const [key, tensor] of Object.entries(tensors)) {
     if (!(tensor instanceof Tensor)) throw new TypeError(`saveNpz: '${key}' is not a Tensor`);
     if (key.length === 0 || key.includes("/") || key.includes("\\")) throw new TypeError(`saveNpz: '${key}' is not a valid member name`);
-    storageOf(tensor);
+    checkSavable(`${path} (member '${key}')`, tensor);
   }
 }
 
 /** Saves tensors as a `.npz` archive that `np.load` reads (deflated with `compress`). */
 export function saveNpz(path: string, tensors: Readonly<Record<string, Tensor>>, options: SaveNpzOptions = {}): Promise<void> {
-  checkMembers(tensors);
+  checkMembers(path, tensors);
   return writeFileAsync(path, writeArchive(tensors, options.compress ?? false));
 }
 
 /** `saveNpz`, blocking. */
 export function saveNpzSync(path: string, tensors: Readonly<Record<string, Tensor>>, options: SaveNpzOptions = {}): void {
-  checkMembers(tensors);
+  checkMembers(path, tensors);
   writeFileSync(path, writeArchive(tensors, options.compress ?? false));
 }

@@ -53,3 +53,28 @@ export class AddonLoadError extends NnbenchError {
     super(message, "ERR_ADDON_LOAD", options);
   }
 }
+
+/** An optional package that a feature needs is not installed. */
+export class MissingDependencyError extends NnbenchError {
+  /** The npm package to install. */
+  readonly packageName: string;
+
+  constructor(packageName: string, feature: string, options?: ErrorOptions) {
+    super(`${feature} needs the optional package "${packageName}", which is not installed: run npm install ${packageName}`, "ERR_MISSING_DEPENDENCY", options);
+    this.packageName = packageName;
+  }
+}
+
+/** A worker's copy of the benchmark files (or its nnbench version) differs from the submitter's. */
+export class CodeMismatchError extends NnbenchError {
+  constructor(message: string) {
+    super(message, "ERR_CODE_MISMATCH");
+  }
+}
+
+/** A `redis://` queue address nnbench cannot use. */
+export class QueueAddressError extends NnbenchError {
+  constructor(message: string) {
+    super(message, "ERR_QUEUE_ADDRESS");
+  }
+}

@@ -61,6 +61,12 @@ async function runFile(message: Extract<ToChild, { type: "run" }>): Promise<void
     const one = items[message.index];
     if (!one) throw new Error(`${message.file} has no benchmark number ${message.index} any more`);
     items = [one];
+    if (message.member !== undefined) {
+      const member = isBenchmarkFamily(one) ? [...one][message.member] : undefined;
+      if (!member) throw new Error(`${one.name} in ${message.file} has no member number ${message.member} any more`);
+      member.origin = { file: message.file, root: message.root };
+      items = [member];
+    }
   }
   if (message.skip.length > 0) {
     // Resuming after a crash: run the members that have not run yet.
@@ -95,7 +101,9 @@ process.on("message", (raw: unknown) => {
       return { type: "failed", message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
     })
     .then(send)
-    .then(() => process.exit(0));
+    .then(() => {
+      if (!(message.type === "run" && message.stay === true)) process.exit(0);
+    });
 });
 
 // Without a parent there is no one to report to.

@@ -6,12 +6,14 @@ import type { LoadedConfig } from "./config.js";
 import { buildContext } from "../run/context.js";
 import { nativeMemory } from "../native/index.js";
 import { ConsoleReporter } from "../reporter/console.js";
-import { getReporter } from "../reporter/target.js";
+import { displayTarget, getReporter } from "../reporter/target.js";
 import { collect, run } from "../run/runner.js";
 import type { BenchmarkRecord, BenchmarkResult, JsonObject } from "../types.js";
 import { contextFromEntries } from "./context.js";
 import type { Logger } from "./log.js";
 import { Progress, progressEnabled } from "./progress.js";
+import { QueueSubmitter, type Granularity } from "./queue/submitter.js";
+import { nnbenchVersion } from "./version.js";
 import { WorkerPool } from "./workers.js";
 
 /** Options of `nnbench run` as parsed from the command line. */
@@ -25,6 +27,10 @@ export interface RunCommandOptions {
   warmup?: number;
   isolate: boolean;
   timeout?: number;
+  /** Run through the workers of this queue (`redis://host:port[/name]`) instead of on this machine. */
+  queue?: string;
+  /** With `queue`: one job per benchmark or family (default), or per family member. */
+  granularity?: Granularity;
 }
 
 /** Exit codes of `nnbench run`. */
@@ -66,7 +72,7 @@ async function report(result: BenchmarkResult, targets: string[], log: Logger): 
   }
   for (const target of targets) {
     await getReporter(target).write(result, target);
-    log.info(`wrote ${result.benchmarks.length} benchmark records of run "${result.run}" to ${target}`);
+    log.info(`wrote ${result.benchmarks.length} benchmark records of run "${result.run}" to ${displayTarget(target)}`);
   }
 }
 
@@ -88,15 +94,20 @@ export async function runCommand(target: string, opts: RunCommandOptions, loaded
   const progress = new Progress(process.stderr, progressEnabled(process.stderr));
   const finished: BenchmarkRecord[] = [];
   const running = new Set<string>();
-  const useChildren = jobs > 1 || opts.isolate || timeout !== undefined;
-  let pool: WorkerPool | undefined;
+  const useChildren = jobs > 1 || opts.isolate || timeout !== undefined || opts.queue !== undefined;
+  let pool: WorkerPool | QueueSubmitter | undefined;
 
   // Ctrl-C or SIGTERM: keep what finished, mark the run partial, write it and leave.
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) return;
     interrupted = true;
-    pool?.stop();
+    // A queued run first takes its waiting jobs back from the queue.
+    void Promise.resolve(pool?.stop())
+      .catch(() => undefined)
+      .then(() => writePartial(signal));
+  };
+  const writePartial = (signal: NodeJS.Signals): void => {
     progress.clear();
     const records = pool ? pool.records() : [...finished];
     const still = pool ? pool.running() : [...running];
@@ -123,11 +134,21 @@ export async function runCommand(target: string, opts: RunCommandOptions, loaded
   let result: BenchmarkResult;
   try {
     if (useChildren) {
-      pool = new WorkerPool({
+      const runOptions = { tags: opts.tag, ...(repeat !== undefined ? { repeat } : {}), ...(warmup !== undefined ? { warmup } : {}) };
+      pool = opts.queue !== undefined ? new QueueSubmitter({
+        queue: opts.queue,
+        granularity: opts.granularity ?? "family",
+        ...(timeout !== undefined ? { timeout } : {}),
+        options: runOptions,
+        version: nnbenchVersion(),
+        log,
+        onStart: (n) => progress.start(n, 0),
+        onEnd: (r, worker) => progress.end(r.name, r.error_occurred, 0, worker),
+      }) : new WorkerPool({
         jobs,
         isolate: opts.isolate,
         ...(timeout !== undefined ? { timeout } : {}),
-        options: { tags: opts.tag, ...(repeat !== undefined ? { repeat } : {}), ...(warmup !== undefined ? { warmup } : {}) },
+        options: runOptions,
         log,
         onStart: (n, bytes) => progress.start(n, bytes),
         onEnd: (r, bytes) => progress.end(r.name, r.error_occurred, bytes),
@@ -135,7 +156,7 @@ export async function runCommand(target: string, opts: RunCommandOptions, loaded
       });
       const items = await pool.list(target);
       progress.total = items.some((i) => i.size < 0) ? undefined : items.reduce((n, i) => n + i.size, 0);
-      log.debug(`running ${items.length} benchmarks and families in child processes (${jobs} at a time${opts.isolate ? ", isolated" : ""})`);
+      log.debug(`running ${items.length} benchmarks and families ${opts.queue !== undefined ? "through the queue" : `in child processes (${jobs} at a time${opts.isolate ? ", isolated" : ""})`}`);
       const benchmarks = await pool.run(items, root);
       result = { run: name, context, benchmarks, timestamp };
     } else {

@@ -78,3 +78,10 @@ export class QueueAddressError extends NnbenchError {
     super(message, "ERR_QUEUE_ADDRESS");
   }
 }
+
+/** The comparison is misconfigured: a bad comparison file, comparator or threshold. */
+export class ComparisonError extends NnbenchError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, "ERR_COMPARISON", options);
+  }
+}

@@ -3,7 +3,7 @@
  * runs a job against files that differ from the submitter's.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 
 /** The files a job's code consists of, and their hash. */
@@ -41,4 +41,31 @@ export function codeIdentity(files: Iterable<string>, base: string, version: str
 /** A short form of a hash for messages. */
 export function shortHash(hash: string): string {
   return hash.slice(0, 12);
+}
+
+/**
+ * {@link hashFiles} that hashes again only when a file's size or modification time has changed: a
+ * worker checks every job's files, and most jobs share them.
+ */
+export class FileHashCache {
+  readonly #known = new Map<string, { stamp: string; hash: string }>();
+
+  hash(files: readonly string[], base: string): string {
+    const key = `${base}\0${files.join("\0")}`;
+    const stamp = files
+      .map((f) => {
+        try {
+          const st = statSync(path.resolve(base, f));
+          return `${st.size}:${st.mtimeMs}:${st.ino}`;
+        } catch {
+          return "missing";
+        }
+      })
+      .join("\0");
+    const known = this.#known.get(key);
+    if (known?.stamp === stamp) return known.hash;
+    const hash = hashFiles(files, base);
+    this.#known.set(key, { stamp, hash });
+    return hash;
+  }
 }

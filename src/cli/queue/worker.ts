@@ -13,7 +13,7 @@ import type { Logger } from "../log.js";
 import { nnbenchVersion } from "../version.js";
 import { parseQueueAddress } from "./address.js";
 import { connectionOf, loadBullMQ } from "./bullmq.js";
-import { hashFiles, shortHash } from "./identity.js";
+import { FileHashCache, shortHash } from "./identity.js";
 import type { JobData, JobProgress, JobResult, WorkerContext } from "./job.js";
 import { ChildSlot } from "./slot.js";
 
@@ -28,6 +28,9 @@ export interface WorkerCommandOptions {
    */
   stallTimeout?: number;
 }
+
+/** A benchmark that runs longer than this shows on the submitter's progress line. */
+const PROGRESS_AFTER_MS = 100;
 
 /** Exit codes of `nnbench worker`. */
 export const WORKER_EXIT = { ok: 0, interrupted: 130, terminated: 143 } as const;
@@ -80,21 +83,27 @@ export async function workerCommand(opts: WorkerCommandOptions, log: Logger): Pr
   const free = Array.from({ length: concurrency }, () => new ChildSlot(log));
   const all = [...free];
   let stopping = false;
+  const hashes = new FileHashCache();
 
   const worker = new Worker<JobData, JobResult>(
     address.name,
     async (job) => {
       const data = job.data;
-      const refusal = codeMismatch(data, hashFiles(data.code.files, cwd), context.nnbench);
+      const refusal = codeMismatch(data, hashes.hash(data.code.files, cwd), context.nnbench);
       if (refusal) {
         log.error(refusal.message);
         throw new UnrecoverableError(refusal.message);
       }
       const slot = free.pop();
       if (!slot) throw new Error("no free lane: more jobs than --concurrency");
+      // Progress is worth a round trip to Redis only for benchmarks that take a while.
+      let shown: NodeJS.Timeout | undefined;
       slot.onStart = (name) => {
-        const progress: JobProgress = { worker: context.id, running: name };
-        job.updateProgress(progress).catch(() => undefined);
+        clearTimeout(shown);
+        shown = setTimeout(() => {
+          const progress: JobProgress = { worker: context.id, running: name };
+          job.updateProgress(progress).catch(() => undefined);
+        }, PROGRESS_AFTER_MS);
       };
       try {
         const records = await slot.run(data, cwd);
@@ -102,6 +111,7 @@ export async function workerCommand(opts: WorkerCommandOptions, log: Logger): Pr
         if (stopping) return new Promise<never>(() => undefined);
         return { worker: context, records };
       } finally {
+        clearTimeout(shown);
         slot.onStart = undefined;
         free.push(slot);
       }

@@ -9,7 +9,7 @@ import { parseQueueAddress } from "../../src/cli/queue/address.js";
 import { QueueAddressError } from "../../src/errors.js";
 import { readResults } from "../../src/reporter/index.js";
 import type { BenchmarkRecord } from "../../src/types.js";
-import { skipWithoutServers, startRedis, type RedisServer } from "../helpers/servers.js";
+import { freePort, skipWithoutServers, startRedis, type RedisServer } from "../helpers/servers.js";
 import { DATA, ROOT, ensureBuilt, nnbench, start, type CliResult } from "./helpers.js";
 
 const GRID = path.join(ROOT, "test/data/queue");
@@ -31,6 +31,18 @@ describe("queue addresses", () => {
     expect(() => parseQueueAddress("http://h:1")).toThrow(QueueAddressError);
     expect(() => parseQueueAddress("redis://h/a:b")).toThrow(/may not contain/);
   });
+});
+
+describe("nnbench run --queue without a Redis server", () => {
+  beforeAll(ensureBuilt, 300_000);
+
+  it("says which address it cannot reach, and exits 2", async () => {
+    const port = await freePort();
+    const r = await nnbench(["run", path.join(DATA, "basic"), "--queue", `redis://user:hidden@127.0.0.1:${port}/q`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`nnbench: error: cannot reach Redis at redis://user:***@127.0.0.1:${port}/q`);
+    expect(r.stderr).not.toContain("hidden");
+  }, 120_000);
 });
 
 describe.skipIf(skipWithoutServers())("nnbench run --queue with real Redis workers", () => {

@@ -13,7 +13,7 @@ import type { Logger } from "../log.js";
 import type { ChildRunOptions, ListedItem } from "../protocol.js";
 import { errorRecord, WorkerPool } from "../workers.js";
 import { parseQueueAddress, type QueueAddress } from "./address.js";
-import { connectionOf, loadBullMQ } from "./bullmq.js";
+import { closeQuickly, connectionOf, loadBullMQ, onceEach, reachable } from "./bullmq.js";
 import { codeIdentity, shortHash } from "./identity.js";
 import type { JobData, JobProgress, JobResult } from "./job.js";
 
@@ -60,6 +60,7 @@ export class QueueSubmitter {
   #lastEvent = Date.now();
   #settle: (() => void) | undefined;
   #stopped = false;
+  readonly #connection = { connected: false };
 
   constructor(options: QueueSubmitterOptions) {
     this.#opts = options;
@@ -150,13 +151,14 @@ export class QueueSubmitter {
     this.#opts.log.debug(`code identity ${shortHash(code.hash)} over ${code.files.length} files; ${this.#jobs.length} jobs to ${this.#address.display}`);
     if (this.#jobs.length === 0) return [];
 
-    const connection = connectionOf(this.#address);
+    const connection = connectionOf(this.#address, this.#connection);
     const queue = new Queue<JobData, JobResult>(this.#address.name, { connection });
     const events = new QueueEvents(this.#address.name, { connection });
     this.#queue = queue as unknown as Queue;
     this.#events = events;
-    queue.on("error", (err) => this.#opts.log.warn(`queue ${this.#address.display}: ${err.message}`));
-    events.on("error", (err) => this.#opts.log.warn(`queue ${this.#address.display}: ${err.message}`));
+    const warn = onceEach((message) => this.#opts.log.warn(`queue ${this.#address.display}: ${message}`));
+    queue.on("error", warn);
+    events.on("error", warn);
     events.on("completed", ({ jobId, returnvalue }) => {
       this.#lastEvent = Date.now();
       this.#completed(jobId, returnvalue);
@@ -176,7 +178,7 @@ export class QueueSubmitter {
       this.#reconcile().catch((err: unknown) => this.#opts.log.debug(`looking up jobs failed: ${(err as Error).message}`));
     }, 1000);
     try {
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+      await reachable(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), this.#address, this.#connection);
       const keep = { age: 24 * 3600 };
       await queue.addBulk(
         this.#jobs.map((j) => ({
@@ -194,7 +196,9 @@ export class QueueSubmitter {
   }
 
   async #close(): Promise<void> {
-    await Promise.all([this.#events?.close(), this.#queue?.close()].map((p) => p?.catch(() => undefined)));
+    // Connections that never reached Redis have stopped trying: there is nothing to close.
+    if (!this.#connection.connected) return;
+    await Promise.all([this.#events, this.#queue].map((c) => (c ? closeQuickly(c) : undefined)));
   }
 
   /** Every record received so far, in collection order. */

@@ -12,7 +12,7 @@ import type { JsonObject } from "../../types.js";
 import type { Logger } from "../log.js";
 import { nnbenchVersion } from "../version.js";
 import { parseQueueAddress } from "./address.js";
-import { connectionOf, loadBullMQ } from "./bullmq.js";
+import { closeQuickly, connectionOf, loadBullMQ, onceEach, reachable } from "./bullmq.js";
 import { FileHashCache, shortHash } from "./identity.js";
 import type { JobData, JobProgress, JobResult, WorkerContext } from "./job.js";
 import { ChildSlot } from "./slot.js";
@@ -84,6 +84,7 @@ export async function workerCommand(opts: WorkerCommandOptions, log: Logger): Pr
   const all = [...free];
   let stopping = false;
   const hashes = new FileHashCache();
+  const watch = { connected: false };
 
   const worker = new Worker<JobData, JobResult>(
     address.name,
@@ -117,7 +118,7 @@ export async function workerCommand(opts: WorkerCommandOptions, log: Logger): Pr
       }
     },
     {
-      connection: connectionOf(address),
+      connection: connectionOf(address, watch),
       concurrency,
       lockDuration,
       stalledInterval: Math.max(500, Math.floor(lockDuration / 2)),
@@ -125,8 +126,13 @@ export async function workerCommand(opts: WorkerCommandOptions, log: Logger): Pr
       maxStalledCount: 5,
     },
   );
-  worker.on("error", (err) => log.warn(`queue ${address.display}: ${err.message}`));
-  await worker.waitUntilReady();
+  worker.on("error", onceEach((message) => log.warn(`queue ${address.display}: ${message}`)));
+  try {
+    await reachable(worker.waitUntilReady(), address, watch);
+  } catch (err) {
+    void worker.close(true).catch(() => undefined);
+    throw err;
+  }
   log.info(`worker ${context.id} takes jobs from ${address.display} (${concurrency} at a time)`);
 
   return new Promise<number>((resolve) => {

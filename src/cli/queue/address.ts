@@ -1,6 +1,6 @@
 /** Parsing `redis://[user:password@]host:port[/name]`, the address of a benchmark queue. */
 import { QueueAddressError } from "../../errors.js";
-import { redactPostgresTarget as redactUrl } from "../../reporter/postgres.js";
+import { displayTarget } from "../../reporter/target.js";
 
 /** The queue name when the address names none. */
 export const DEFAULT_QUEUE_NAME = "nnbench";
@@ -15,7 +15,7 @@ export interface QueueAddress {
 
 /** Parses a `redis://` (or `rediss://`, TLS) queue address. */
 export function parseQueueAddress(address: string): QueueAddress {
-  const display = redactUrl(address);
+  const display = displayTarget(address);
   const usage = "expected redis://host:port[/name]";
   let url: URL;
   try {

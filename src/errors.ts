@@ -204,6 +204,20 @@ export class MissingDependencyError extends NnbenchError {
   }
 }
 
+/** A worker's copy of the benchmark files (or its nnbench version) differs from the submitter's. */
+export class CodeMismatchError extends NnbenchError {
+  constructor(message: string) {
+    super(message, "ERR_CODE_MISMATCH");
+  }
+}
+
+/** A `redis://` queue address nnbench cannot use. */
+export class QueueAddressError extends NnbenchError {
+  constructor(message: string) {
+    super(message, "ERR_QUEUE_ADDRESS");
+  }
+}
+
 /** The comparison is misconfigured: a bad comparison file, comparator or threshold. */
 export class ComparisonError extends NnbenchError {
   constructor(message: string, options?: ErrorOptions) {

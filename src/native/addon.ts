@@ -44,6 +44,10 @@ export interface CoreBinding {
   fortranToC(src: NativeStorage, dst: NativeStorage, shape: readonly number[], itemSize: number): void;
   sum(storage: NativeStorage, dtypeCode: number): number;
   copyBytes(src: NativeStorage, dst: NativeStorage): void;
+  /** Converts `count` elements between floating-point dtypes (by code), from element srcStart into element dstStart. */
+  convert(src: NativeStorage, srcDtype: number, srcStart: number, dst: NativeStorage, dstDtype: number, dstStart: number, count: number): void;
+  /** The instructions float32 <-> the 16-bit dtype (by code) conversions run now. */
+  convertPath(dtypeCode: number): string;
 }
 
 export type Addon = CoreBinding & GemmBinding;

@@ -2,6 +2,7 @@
  * The `.npy` header: parsing (defensively: it comes from untrusted files) and formatting.
  * Format reference: NumPy's `numpy.lib.format` (versions 1.0, 2.0 and 3.0).
  */
+import { DTypeError } from "../../errors.js";
 import { type DType, itemSize } from "../dtype.js";
 
 /** Why a header was refused; the loader turns it into an `NpyFormatError` naming the file. */
@@ -44,9 +45,9 @@ const DESCR: Readonly<Record<string, DType>> = {
   b1: "bool",
 };
 
-const DESCR_OF: Readonly<Record<DType, string>> = Object.fromEntries(
+const DESCR_OF: Readonly<Partial<Record<DType, string>>> = Object.fromEntries(
   Object.entries(DESCR).map(([code, dtype]) => [dtype, code]),
-) as Record<DType, string>;
+) as Partial<Record<DType, string>>;
 
 /**
  * Reads the preamble: returns the format version, where the header text starts and its length.
@@ -129,6 +130,9 @@ function parseDescr(descr: string): { dtype: DType; bigEndian: boolean } {
 
 /** Formats a header (magic through padding) for `dtype` and `shape`: version 1.0, or 2.0 when needed. */
 export function formatHeader(dtype: DType, shape: readonly number[]): Uint8Array {
+  if (DESCR_OF[dtype] === undefined) {
+    throw new DTypeError(`NumPy has no ${dtype} type, so .npy cannot hold it: save it as .safetensors, or astype("float32") first`);
+  }
   const order = itemSize(dtype) === 1 ? "|" : "<";
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(", ");
   const dict = `{'descr': '${order}${DESCR_OF[dtype]}', 'fortran_order': False, 'shape': (${dims}), }`;

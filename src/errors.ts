@@ -47,6 +47,17 @@ export class NpyFormatError extends NnbenchError {
   }
 }
 
+/** A `.safetensors` file is malformed or holds something nnbench does not load. */
+export class SafetensorsFormatError extends NnbenchError {
+  /** The file that was being read or written. */
+  readonly path: string;
+
+  constructor(path: string, reason: string, options?: ErrorOptions) {
+    super(`${path}: ${reason}`, "ERR_SAFETENSORS_FORMAT", options);
+    this.path = path;
+  }
+}
+
 /** The compiled native addon could not be found or loaded. */
 export class AddonLoadError extends NnbenchError {
   constructor(message: string, options?: ErrorOptions) {

@@ -22,7 +22,7 @@
         "native/core/bytes.cpp",
         "native/core/dtype.cpp"
       ],
-      "dependencies": ["nnbench_kernel", "nnbench_kernel_avx2", "nnbench_kernel_avx512"]
+      "dependencies": ["nnbench_kernel", "nnbench_kernel_avx2", "nnbench_kernel_avx512", "nnbench_kernel_avx512bf16"]
     },
     {
       "target_name": "nnbench_kernel",
@@ -34,7 +34,8 @@
         "native/kernel/thread_pool.cpp",
         "native/kernel/cpu_features.cpp",
         "native/kernel/gemm_4xn_portable.cpp",
-        "native/kernel/convert.cpp"
+        "native/kernel/convert.cpp",
+        "native/kernel/gemm_half.cpp"
       ]
     },
     {
@@ -48,8 +49,15 @@
       "target_name": "nnbench_kernel_avx512",
       "type": "static_library",
       "cflags": ["-fPIC"],
-      "sources": ["native/kernel/sgemm_14x32_avx512.cpp", "native/kernel/dgemm_14x16_avx512.cpp", "native/kernel/convert_avx512.cpp"],
+      "sources": ["native/kernel/sgemm_14x32_avx512.cpp", "native/kernel/dgemm_14x16_avx512.cpp", "native/kernel/convert_avx512.cpp", "native/kernel/hgemm_avx512.cpp"],
       "conditions": [["target_arch=='x64'", {"cflags": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma"]}]]
+    },
+    {
+      "target_name": "nnbench_kernel_avx512bf16",
+      "type": "static_library",
+      "cflags": ["-fPIC"],
+      "sources": ["native/kernel/hgemm_avx512bf16.cpp"],
+      "conditions": [["target_arch=='x64'", {"cflags": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-mavx512bf16"]}]]
     }
   ]
 }

@@ -8,8 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "gemm.h"
-#include "kernel_set.h"
+#include "dispatch.h"
 
 namespace nnbench::kernel {
 

@@ -37,6 +37,11 @@ export interface GemmInfo {
   float64Tile: string;
   float32Blocking: GemmBlocking;
   float64Blocking: GemmBlocking;
+  /**
+   * Paths of products with bfloat16 / float16 weights: `fewColumns` for 1 to 16 columns (e.g.
+   * `"avx512bf16 pairs"`), `wide` for more, `conversion` the instructions `astype` uses.
+   */
+  halfWeights: Record<"bfloat16" | "float16", { fewColumns: string; wide: string; conversion: string }>;
   /** Threads a product may use. */
   threads: number;
   /** Compiler that built the addon. */
@@ -52,7 +57,7 @@ export interface GemmBinding {
     a: NativeStorage,
     b: NativeStorage,
     out: NativeStorage,
-    dtype: "float32" | "float64",
+    dtype: "float32" | "float64" | "bfloat16" | "float16",
     m: number,
     n: number,
     k: number,
@@ -63,7 +68,7 @@ export interface GemmBinding {
     a: NativeStorage,
     b: NativeStorage,
     out: NativeStorage,
-    dtype: "float32" | "float64",
+    dtype: "float32" | "float64" | "bfloat16" | "float16",
     m: number,
     n: number,
     k: number,

@@ -1,0 +1,139 @@
+// The driver of products with 16-bit weights (gemm_half.h). Compiled without ISA flags; only the
+// kernel tables run ISA instructions.
+#include "gemm_half.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <vector>
+
+#include "convert.h"
+#include "kernel_set.h"
+#include "thread_pool.h"
+
+namespace nnbench::kernel {
+
+namespace {
+
+// Products below this many flops run on the calling thread.
+constexpr double kMinParallelFlops = 2e6;
+// Rows of A converted to float32 at a time on the conversion path: about this many elements.
+constexpr int64_t kConvertBlockElems = int64_t{1} << 20;
+
+int64_t RoundUp(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+
+/** A 64-byte aligned buffer freed on scope exit. */
+class Buffer {
+ public:
+  explicit Buffer(size_t bytes) {
+    if (posix_memalign(&data_, 64, bytes == 0 ? 64 : (bytes + 63) / 64 * 64) != 0) throw std::bad_alloc();
+  }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer() { std::free(data_); }
+  template <typename T>
+  T* as() const {
+    return static_cast<T*>(data_);
+  }
+
+ private:
+  void* data_ = nullptr;
+};
+
+struct HalfProduct {
+  int64_t m, n, k;
+  const uint16_t* a;
+  int64_t lda;
+  const float* b;
+  int64_t ldb;
+  float* c;
+  int64_t ldc;
+};
+
+/** Few columns: B transposed (and rounded to bfloat16 for the pairs kernel), rows split over threads. */
+void RunDot(const HalfKernels& hk, const HalfProduct& p) {
+  const int64_t ldbt = RoundUp(p.k, 32);
+  const size_t item = hk.bf16_pairs ? 2 : 4;
+  Buffer bt(static_cast<size_t>(p.n * ldbt) * item);
+  std::vector<float> column(static_cast<size_t>(ldbt), 0.0f);
+  for (int64_t j = 0; j < p.n; ++j) {
+    for (int64_t i = 0; i < p.k; ++i) column[i] = p.b[i * p.ldb + j];
+    if (hk.bf16_pairs) {
+      ConvertFloats(column.data(), DType::kFloat32, bt.as<uint16_t>() + j * ldbt, DType::kBfloat16, ldbt);
+    } else {
+      std::copy(column.begin(), column.end(), bt.as<float>() + j * ldbt);
+    }
+  }
+  const void* btp = bt.as<void>();
+  const double flops = 2.0 * p.m * p.n * p.k;
+  int threads = flops >= kMinParallelFlops ? GetNumThreads() : 1;
+  threads = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, p.m / 8)));
+  std::unique_lock<std::mutex> lease(SharedPool().lease(), std::defer_lock);
+  if (threads > 1 && !lease.try_lock()) threads = 1;
+  if (threads == 1) {
+    hk.dot(p.m, p.n, p.k, p.a, p.lda, btp, ldbt, p.c, p.ldc);
+    return;
+  }
+  // Rows in chunks taken from a counter, so a thread the OS runs late leaves its share to others.
+  const int64_t chunk = std::max<int64_t>(8, RoundUp(p.m / (threads * 4), 8));
+  std::atomic<int64_t> next{0};
+  auto job = [&](int) {
+    for (int64_t r0 = next.fetch_add(chunk); r0 < p.m; r0 = next.fetch_add(chunk)) {
+      const int64_t rows = std::min(chunk, p.m - r0);
+      hk.dot(rows, p.n, p.k, p.a + r0 * p.lda, p.lda, btp, ldbt, p.c + r0 * p.ldc, p.ldc);
+    }
+  };
+  SharedPool().Run(threads, job, /*cancellable=*/true);
+}
+
+/** Any shape: blocks of A's rows converted to float32, each multiplied by the float32 kernel. */
+void RunConverted(DType weights, const HalfProduct& p) {
+  const int64_t rows = std::min(p.m, std::max<int64_t>(64, RoundUp(kConvertBlockElems / std::max<int64_t>(p.k, 1), 16)));
+  Buffer block(static_cast<size_t>(rows * p.k) * sizeof(float));
+  const BatchItem at{0, 0, 0};
+  for (int64_t i = 0; i < p.m; i += rows) {
+    const int64_t r = std::min(rows, p.m - i);
+    for (int64_t q = 0; q < r; ++q) {
+      ConvertFloats(p.a + (i + q) * p.lda, weights, block.as<float>() + q * p.k, DType::kFloat32, p.k);
+    }
+    Gemm(r, p.n, p.k, block.as<float>(), p.k, p.b, p.ldb, p.c + i * p.ldc, p.ldc, &at, 1);
+  }
+}
+
+}  // namespace
+
+const HalfKernels* ActiveHalfKernels(DType weights) {
+  if (ActiveIsa() != Isa::kAvx512) return nullptr;
+  if (weights == DType::kBfloat16 && CpuHasAvx512Bf16()) {
+    if (const HalfKernels* k = HalfKernelsAvx512Bf16(weights)) return k;
+  }
+  return HalfKernelsAvx512(weights);
+}
+
+const char* HalfPath(DType weights, int64_t n) {
+  const HalfKernels* hk = ActiveHalfKernels(weights);
+  if (hk != nullptr && n <= hk->max_columns) return hk->name;
+  return "float32 after conversion";
+}
+
+void GemmHalf(DType weights, int64_t m, int64_t n, int64_t k, const uint16_t* a, int64_t lda,
+              const float* b, int64_t ldb, float* c, int64_t ldc, const BatchItem* items,
+              int64_t batch) {
+  if (m <= 0 || n <= 0 || batch <= 0) return;
+  const HalfKernels* hk = ActiveHalfKernels(weights);
+  for (int64_t i = 0; i < batch; ++i) {
+    const HalfProduct p{m, n, k, a + items[i].a, lda, b + items[i].b, ldb, c + items[i].c, ldc};
+    if (k == 0) {
+      for (int64_t r = 0; r < m; ++r) std::fill(p.c + r * ldc, p.c + r * ldc + n, 0.0f);
+    } else if (hk != nullptr && n <= hk->max_columns) {
+      RunDot(*hk, p);
+    } else {
+      RunConverted(weights, p);
+    }
+  }
+}
+
+}  // namespace nnbench::kernel

@@ -187,7 +187,8 @@ bool ConvertFloats(const void* src, DType from, void* dst, DType to, size_t coun
   // One core converts at a few bytes per cycle; past some megabytes, memory bandwidth is only
   // reached with several cores streaming.
   constexpr size_t kPerThread = size_t{1} << 21;  // elements
-  const size_t cores = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+  // hardware_concurrency() reads /sys on Linux: ask once.
+  static const size_t cores = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
   const size_t parts = std::min(cores, (count + kPerThread - 1) / kPerThread);
   if (parts <= 1) {
     ConvertRange(k, s, from, d, to, 0, count);

@@ -25,23 +25,46 @@ constexpr int64_t kConvertBlockElems = int64_t{1} << 20;
 
 int64_t RoundUp(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
-/** A 64-byte aligned buffer freed on scope exit. */
-class Buffer {
+/**
+ * A 64-byte aligned buffer kept per thread between calls (a fresh one would page-fault on every
+ * product), freed when it grew beyond what a call normally needs.
+ */
+class Scratch {
  public:
-  explicit Buffer(size_t bytes) {
-    if (posix_memalign(&data_, 64, bytes == 0 ? 64 : (bytes + 63) / 64 * 64) != 0) throw std::bad_alloc();
-  }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  ~Buffer() { std::free(data_); }
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { std::free(data_); }
+
   template <typename T>
-  T* as() const {
+  T* Get(size_t bytes) {
+    if (bytes > capacity_) {
+      std::free(data_);
+      data_ = nullptr;
+      capacity_ = 0;
+      const size_t size = (bytes + 63) / 64 * 64;
+      if (posix_memalign(&data_, 64, size) != 0) throw std::bad_alloc();
+      capacity_ = size;
+    }
     return static_cast<T*>(data_);
+  }
+
+  void Trim(size_t keep) {
+    if (capacity_ > keep) {
+      std::free(data_);
+      data_ = nullptr;
+      capacity_ = 0;
+    }
   }
 
  private:
   void* data_ = nullptr;
+  size_t capacity_ = 0;
 };
+
+thread_local Scratch t_b_scratch;      // B transposed (few-column path)
+thread_local Scratch t_block_scratch;  // rows of A in float32 (conversion path)
+constexpr size_t kKeepScratchBytes = size_t{16} << 20;
 
 struct HalfProduct {
   int64_t m, n, k;
@@ -57,17 +80,18 @@ struct HalfProduct {
 void RunDot(const HalfKernels& hk, const HalfProduct& p) {
   const int64_t ldbt = RoundUp(p.k, 32);
   const size_t item = hk.bf16_pairs ? 2 : 4;
-  Buffer bt(static_cast<size_t>(p.n * ldbt) * item);
-  std::vector<float> column(static_cast<size_t>(ldbt), 0.0f);
+  // Room for B transposed, then one float32 column when B is rounded to bfloat16.
+  const size_t bt_bytes = static_cast<size_t>(p.n * ldbt) * item;
+  uint8_t* space = t_b_scratch.Get<uint8_t>(bt_bytes + (hk.bf16_pairs ? static_cast<size_t>(ldbt) * 4 : 0));
   for (int64_t j = 0; j < p.n; ++j) {
+    float* column = hk.bf16_pairs ? reinterpret_cast<float*>(space + bt_bytes) : reinterpret_cast<float*>(space) + j * ldbt;
     for (int64_t i = 0; i < p.k; ++i) column[i] = p.b[i * p.ldb + j];
+    std::fill(column + p.k, column + ldbt, 0.0f);
     if (hk.bf16_pairs) {
-      ConvertFloats(column.data(), DType::kFloat32, bt.as<uint16_t>() + j * ldbt, DType::kBfloat16, ldbt);
-    } else {
-      std::copy(column.begin(), column.end(), bt.as<float>() + j * ldbt);
+      ConvertFloats(column, DType::kFloat32, reinterpret_cast<uint16_t*>(space) + j * ldbt, DType::kBfloat16, ldbt);
     }
   }
-  const void* btp = bt.as<void>();
+  const void* btp = space;
   const double flops = 2.0 * p.m * p.n * p.k;
   int threads = flops >= kMinParallelFlops ? GetNumThreads() : 1;
   threads = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, p.m / 8)));
@@ -92,14 +116,18 @@ void RunDot(const HalfKernels& hk, const HalfProduct& p) {
 /** Any shape: blocks of A's rows converted to float32, each multiplied by the float32 kernel. */
 void RunConverted(DType weights, const HalfProduct& p) {
   const int64_t rows = std::min(p.m, std::max<int64_t>(64, RoundUp(kConvertBlockElems / std::max<int64_t>(p.k, 1), 16)));
-  Buffer block(static_cast<size_t>(rows * p.k) * sizeof(float));
+  float* block = t_block_scratch.Get<float>(static_cast<size_t>(rows * p.k) * sizeof(float));
   const BatchItem at{0, 0, 0};
   for (int64_t i = 0; i < p.m; i += rows) {
     const int64_t r = std::min(rows, p.m - i);
-    for (int64_t q = 0; q < r; ++q) {
-      ConvertFloats(p.a + (i + q) * p.lda, weights, block.as<float>() + q * p.k, DType::kFloat32, p.k);
+    if (p.lda == p.k) {
+      ConvertFloats(p.a + i * p.lda, weights, block, DType::kFloat32, static_cast<size_t>(r * p.k));
+    } else {
+      for (int64_t q = 0; q < r; ++q) {
+        ConvertFloats(p.a + (i + q) * p.lda, weights, block + q * p.k, DType::kFloat32, p.k);
+      }
     }
-    Gemm(r, p.n, p.k, block.as<float>(), p.k, p.b, p.ldb, p.c + i * p.ldc, p.ldc, &at, 1);
+    Gemm(r, p.n, p.k, block, p.k, p.b, p.ldb, p.c + i * p.ldc, p.ldc, &at, 1);
   }
 }
 
@@ -134,6 +162,8 @@ void GemmHalf(DType weights, int64_t m, int64_t n, int64_t k, const uint16_t* a,
       RunConverted(weights, p);
     }
   }
+  t_b_scratch.Trim(kKeepScratchBytes);
+  t_block_scratch.Trim(kKeepScratchBytes);
 }
 
 }  // namespace nnbench::kernel

@@ -339,6 +339,16 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
       ThrowArgError(env, "threads", "an integer from 1 to 1024");
       return env.Undefined();
     }
+    // An optional third argument names 16-bit weights: the peak of their few-column kernel.
+    if (info.Length() > 2 && !info[2].IsUndefined()) {
+      const std::string weights = info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
+      if (weights != "bfloat16" && weights != "float16") {
+        ThrowArgError(env, "weights", "\"bfloat16\" or \"float16\"");
+        return env.Undefined();
+      }
+      const DType dtype = weights == "bfloat16" ? DType::kBfloat16 : DType::kFloat16;
+      return Napi::Number::New(env, gk::HalfPeakGflops(dtype, seconds, static_cast<int>(threads)));
+    }
     return Napi::Number::New(env, gk::FmaPeakGflops(seconds, static_cast<int>(threads)));
   });
 }

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <new>
-#include <vector>
 
 #include "convert.h"
 #include "kernel_set.h"
@@ -139,6 +139,29 @@ const HalfKernels* ActiveHalfKernels(DType weights) {
     if (const HalfKernels* k = HalfKernelsAvx512Bf16(weights)) return k;
   }
   return HalfKernelsAvx512(weights);
+}
+
+double HalfPeakGflops(DType weights, double seconds, int threads) {
+  const HalfKernels* hk = ActiveHalfKernels(weights);
+  if (hk == nullptr) return 0;
+  if (threads < 1) threads = 1;
+  if (!(seconds > 0)) seconds = 0.1;
+  std::lock_guard<std::mutex> lease(SharedPool().lease());
+  std::atomic<double> total{0};
+  const auto start = std::chrono::steady_clock::now();
+  const auto until = start + std::chrono::duration<double>(seconds);
+  auto job = [&](int) {
+    double flops = 0;
+    do {
+      flops += hk->fma_loop(1 << 16);
+    } while (std::chrono::steady_clock::now() < until);
+    double seen = total.load();
+    while (!total.compare_exchange_weak(seen, seen + flops)) {
+    }
+  };
+  SharedPool().Run(threads, job);
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return total.load() / elapsed / 1e9;
 }
 
 const char* HalfPath(DType weights, int64_t n) {

@@ -24,6 +24,8 @@ struct HalfKernels {
    */
   void (*dot)(int64_t rows, int64_t cols, int64_t k, const uint16_t* a, int64_t lda, const void* bt,
               int64_t ldbt, float* c, int64_t ldc);
+  /** Runs `iters` rounds of independent multiply-adds of this kernel's kind; returns the flops. */
+  double (*fma_loop)(int64_t iters);
 };
 
 const HalfKernels* HalfKernelsAvx512(DType weights);      // nullptr when this build has none
@@ -36,6 +38,12 @@ const HalfKernels* ActiveHalfKernels(DType weights);
 void GemmHalf(DType weights, int64_t m, int64_t n, int64_t k, const uint16_t* a, int64_t lda,
               const float* b, int64_t ldb, float* c, int64_t ldc, const BatchItem* items,
               int64_t batch);
+
+/**
+ * Measures the multiply-add throughput of the few-column kernel for `weights` (for bfloat16 with
+ * AVX512_BF16: vdpbf16ps, 64 flops an instruction) as FmaPeakGflops does; 0 when there is none.
+ */
+double HalfPeakGflops(DType weights, double seconds, int threads);
 
 /** The path a product with `n` columns and `weights` takes now, e.g. "avx512bf16 pairs". */
 const char* HalfPath(DType weights, int64_t n);

@@ -43,8 +43,29 @@ struct Bf16F32 {
   static inline __attribute__((always_inline)) float ScalarB(B b) { return b; }
 };
 
-const HalfKernels kHalf = {"avx512 f16c", false, 16, Dot<HalfF32>};
-const HalfKernels kBf16 = {"avx512 widen", false, 16, Dot<Bf16F32>};
+/** Independent float32 FMA chains (the widening kernels multiply in float32). */
+double FmaLoop(int64_t iters) {
+  constexpr int kChains = 12;
+  volatile float seed = 1.0f / (1 << 20);
+  const __m512 mul = _mm512_set1_ps(1.0f - seed);
+  const __m512 add = _mm512_set1_ps(seed);
+  __m512 acc[kChains];
+  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_ps(seed * static_cast<float>(j + 1));
+  for (int64_t it = 0; it < iters; ++it) {
+#pragma GCC unroll 12
+    for (int j = 0; j < kChains; ++j) acc[j] = _mm512_fmadd_ps(acc[j], mul, add);
+  }
+  __m512 total = acc[0];
+  for (int j = 1; j < kChains; ++j) total = _mm512_add_ps(total, acc[j]);
+  alignas(64) float out[16];
+  _mm512_store_ps(out, total);
+  volatile float sink = out[0];
+  (void)sink;
+  return static_cast<double>(iters) * kChains * 32;
+}
+
+const HalfKernels kHalf = {"avx512 f16c", false, 16, Dot<HalfF32>, FmaLoop};
+const HalfKernels kBf16 = {"avx512 widen", false, 16, Dot<Bf16F32>, FmaLoop};
 
 }  // namespace
 

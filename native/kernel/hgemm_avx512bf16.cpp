@@ -24,7 +24,28 @@ struct Bf16Pairs {
   static inline __attribute__((always_inline)) float ScalarB(B b) { return Bf16BitsToFloat(b); }
 };
 
-const HalfKernels kBf16Pairs = {"avx512bf16 pairs", true, 16, hgemm::Dot<Bf16Pairs>};
+/** Independent vdpbf16ps chains: each instruction does 16 lanes x 2 pairs x 2 flops. */
+double PairsLoop(int64_t iters) {
+  constexpr int kChains = 12;
+  volatile uint32_t seed = 0x3f803f80u;  // a pair of bfloat16 ones, opaque to the compiler
+  const __m512i ones = _mm512_set1_epi32(static_cast<int>(seed));
+  const __m512i tiny = _mm512_set1_epi32(0x28002800);  // a pair of small bfloat16 values
+  __m512 acc[kChains];
+  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_ps(static_cast<float>(j));
+  for (int64_t it = 0; it < iters; ++it) {
+#pragma GCC unroll 12
+    for (int j = 0; j < kChains; ++j) acc[j] = _mm512_dpbf16_ps(acc[j], (__m512bh)tiny, (__m512bh)ones);
+  }
+  __m512 total = acc[0];
+  for (int j = 1; j < kChains; ++j) total = _mm512_add_ps(total, acc[j]);
+  alignas(64) float out[16];
+  _mm512_store_ps(out, total);
+  volatile float sink = out[0];
+  (void)sink;
+  return static_cast<double>(iters) * kChains * 64;
+}
+
+const HalfKernels kBf16Pairs = {"avx512bf16 pairs", true, 16, hgemm::Dot<Bf16Pairs>, PairsLoop};
 
 }  // namespace
 

@@ -79,6 +79,6 @@ export interface GemmBinding {
   /** Returns false (and changes nothing) when the CPU cannot run `isa`. */
   setGemmIsa(isa: GemmIsa): boolean;
   gemmInfo(): GemmInfo;
-  /** Measured float32 FMA throughput of the active ISA in GFLOP/s. */
-  fmaPeak(seconds: number, threads: number): number;
+  /** Measured float32 FMA throughput of the active ISA in GFLOP/s; with `weights`, that of their few-column kernel (0: none). */
+  fmaPeak(seconds: number, threads: number, weights?: "bfloat16" | "float16"): number;
 }

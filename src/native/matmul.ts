@@ -220,10 +220,13 @@ export function gemmInfo(): GemmInfo {
 
 /**
  * Measures this machine's float32 multiply-add throughput with the active instruction set:
- * `threads` threads run independent FMA chains for about `seconds`. Returns GFLOP/s.
+ * `threads` threads run independent FMA chains for about `seconds`. Returns GFLOP/s. With
+ * `weights`, measures the multiply-adds that products with those 16-bit weights use instead (for
+ * bfloat16 on CPUs with AVX512_BF16, bfloat16 pairs: twice the float32 rate); 0 when this CPU has
+ * no 16-bit kernel (the products then convert to float32).
  */
-export function fmaPeak(seconds = 0.25, threads = 1): number {
-  return addon.fmaPeak(seconds, threads);
+export function fmaPeak(seconds = 0.25, threads = 1, weights?: "bfloat16" | "float16"): number {
+  return addon.fmaPeak(seconds, threads, weights);
 }
 
 addon.setGemmThreads(Math.max(1, Math.min(1024, availableParallelism())));

@@ -113,6 +113,61 @@ void RunDot(const HalfKernels& hk, const HalfProduct& p) {
   SharedPool().Run(threads, job, /*cancellable=*/true);
 }
 
+/** This thread's share of a blocked product: rows [r0, r1) x columns [c0, c1) of C. */
+void BlockedShare(const HalfKernels& hk, const HalfProduct& p, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+  if (r1 <= r0 || c1 <= c0) return;
+  const int64_t pairs = (hk.kc + 1) / 2;
+  const int64_t a_panels = (std::min<int64_t>(hk.mc, r1 - r0) + hk.mr - 1) / hk.mr;
+  const int64_t b_panels = (std::min<int64_t>(hk.nc, c1 - c0) + hk.nr - 1) / hk.nr;
+  const size_t a_bytes = static_cast<size_t>(a_panels * hk.mr * pairs) * 4;
+  const size_t b_bytes = static_cast<size_t>(b_panels * hk.nr * pairs) * 4;
+  uint8_t* space = t_block_scratch.Get<uint8_t>(RoundUp(static_cast<int64_t>(a_bytes), 64) + b_bytes);
+  auto* pa = reinterpret_cast<uint32_t*>(space);
+  auto* pb = reinterpret_cast<uint16_t*>(space + RoundUp(static_cast<int64_t>(a_bytes), 64));
+  for (int64_t jc = c0; jc < c1; jc += hk.nc) {
+    const int64_t nc = std::min<int64_t>(hk.nc, c1 - jc);
+    for (int64_t pc = 0; pc < p.k; pc += hk.kc) {
+      const int64_t kc = std::min<int64_t>(hk.kc, p.k - pc);
+      hk.pack_b(kc, nc, p.b + pc * p.ldb + jc, p.ldb, pb);
+      for (int64_t ic = r0; ic < r1; ic += hk.mc) {
+        const int64_t mc = std::min<int64_t>(hk.mc, r1 - ic);
+        hk.pack_a(mc, kc, p.a + ic * p.lda + pc, p.lda, pa);
+        hk.macro(mc, nc, kc, pa, pb, p.c + ic * p.ldc + jc, p.ldc, pc > 0);
+      }
+    }
+  }
+}
+
+/**
+ * Wider products on a kernel with its own blocked path: threads split the columns in whole
+ * panels when there are enough, else the rows; each packs its own blocks, with no barrier.
+ */
+void RunBlocked(const HalfKernels& hk, const HalfProduct& p) {
+  const double flops = 2.0 * p.m * p.n * p.k;
+  int threads = flops >= kMinParallelFlops ? GetNumThreads() : 1;
+  std::unique_lock<std::mutex> lease(SharedPool().lease(), std::defer_lock);
+  if (threads > 1 && !lease.try_lock()) threads = 1;
+  if (threads == 1) {
+    BlockedShare(hk, p, 0, p.m, 0, p.n);
+    return;
+  }
+  const int64_t panels = (p.n + hk.nr - 1) / hk.nr;
+  const bool by_columns = panels >= 2 * threads;
+  auto job = [&](int tid) {
+    if (by_columns) {
+      const int64_t c0 = std::min(p.n, panels * tid / threads * hk.nr);
+      const int64_t c1 = std::min(p.n, panels * (tid + 1) / threads * hk.nr);
+      BlockedShare(hk, p, 0, p.m, c0, c1);
+    } else {
+      const int64_t tiles = (p.m + hk.mr - 1) / hk.mr;
+      const int64_t r0 = std::min(p.m, tiles * tid / threads * hk.mr);
+      const int64_t r1 = std::min(p.m, tiles * (tid + 1) / threads * hk.mr);
+      BlockedShare(hk, p, r0, r1, 0, p.n);
+    }
+  };
+  SharedPool().Run(threads, job);
+}
+
 /** Any shape: blocks of A's rows converted to float32, each multiplied by the float32 kernel. */
 void RunConverted(DType weights, const HalfProduct& p) {
   const int64_t rows = std::min(p.m, std::max<int64_t>(64, RoundUp(kConvertBlockElems / std::max<int64_t>(p.k, 1), 16)));
@@ -166,7 +221,7 @@ double HalfPeakGflops(DType weights, double seconds, int threads) {
 
 const char* HalfPath(DType weights, int64_t n) {
   const HalfKernels* hk = ActiveHalfKernels(weights);
-  if (hk != nullptr && n <= hk->max_columns) return hk->name;
+  if (hk != nullptr && (n <= hk->max_columns || hk->pack_a != nullptr)) return hk->name;
   return "float32 after conversion";
 }
 
@@ -181,6 +236,8 @@ void GemmHalf(DType weights, int64_t m, int64_t n, int64_t k, const uint16_t* a,
       for (int64_t r = 0; r < m; ++r) std::fill(p.c + r * ldc, p.c + r * ldc + n, 0.0f);
     } else if (hk != nullptr && n <= hk->max_columns) {
       RunDot(*hk, p);
+    } else if (hk != nullptr && hk->pack_a != nullptr) {
+      RunBlocked(*hk, p);
     } else {
       RunConverted(weights, p);
     }

@@ -26,6 +26,16 @@ struct HalfKernels {
               int64_t ldbt, float* c, int64_t ldc);
   /** Runs `iters` rounds of independent multiply-adds of this kernel's kind; returns the flops. */
   double (*fma_loop)(int64_t iters);
+
+  // The blocked path for wider products (nullptr pack_a: none, they convert A to float32). A and
+  // B are packed into panels of pairs along the depth: A as mr-row panels of 32-bit pairs, B as
+  // nr-column panels of bfloat16 pairs (rounded from float32), both zero-padded.
+  int mr, nr, kc, mc, nc;
+  void (*pack_a)(int64_t rows, int64_t kc, const uint16_t* a, int64_t lda, uint32_t* dst);
+  void (*pack_b)(int64_t kc, int64_t cols, const float* b, int64_t ldb, uint16_t* dst);
+  /** C[rows x cols] (+)= packed A * packed B over depth kc; `accumulate` false overwrites C. */
+  void (*macro)(int64_t rows, int64_t cols, int64_t kc, const uint32_t* pa, const uint16_t* pb,
+                float* c, int64_t ldc, bool accumulate);
 };
 
 const HalfKernels* HalfKernelsAvx512(DType weights);      // nullptr when this build has none

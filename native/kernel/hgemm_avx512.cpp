@@ -64,8 +64,8 @@ double FmaLoop(int64_t iters) {
   return static_cast<double>(iters) * kChains * 32;
 }
 
-const HalfKernels kHalf = {"avx512 f16c", false, 16, Dot<HalfF32>, FmaLoop};
-const HalfKernels kBf16 = {"avx512 widen", false, 16, Dot<Bf16F32>, FmaLoop};
+const HalfKernels kHalf = {"avx512 f16c", false, 16, Dot<HalfF32>, FmaLoop, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr};
+const HalfKernels kBf16 = {"avx512 widen", false, 16, Dot<Bf16F32>, FmaLoop, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr};
 
 }  // namespace
 

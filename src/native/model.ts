@@ -8,7 +8,7 @@ import { type FloatDType, isFloatDType } from "./dtype.js";
 import { type MatmulOptions, matmul, matmulAsync } from "./matmul.js";
 import { type IoSteps, readFileAsync, readFileSync } from "./formats/file-io.js";
 import { readNpy, readNpyHeader } from "./formats/npy.js";
-import { loadNpz, loadNpzSync, npzKeysSync } from "./formats/npz.js";
+import { listNpzKeys, readNpzMemberAs, readNpzMembers } from "./formats/npz.js";
 import { readConverted } from "./formats/read-converted.js";
 import { readEntry, readSafetensorsHeader, selectEntries } from "./formats/safetensors.js";
 import type { Tensor } from "./tensor.js";
@@ -19,9 +19,9 @@ export interface ModelLoadOptions {
   readonly key?: string;
   /**
    * Hold the weights in this dtype, converting while loading (round to nearest even). From `.npy`
-   * and `.safetensors` files the data streams through a bounded buffer, so loading float32
-   * weights as `"bfloat16"` peaks at the 16-bit model plus at most 32 MiB; `.npz` members are
-   * loaded whole, then converted.
+   * and `.safetensors` files and stored `.npz` members the data streams through a bounded buffer,
+   * so loading float32 weights as `"bfloat16"` peaks at the 16-bit model plus at most 32 MiB;
+   * compressed `.npz` members are inflated whole, then converted.
    */
   readonly dtype?: FloatDType;
 }
@@ -47,20 +47,12 @@ export class Model implements Disposable {
    */
   static load(path: string, options: ModelLoadOptions = {}): Model {
     checkDType(options.dtype);
-    if (isNpz(path)) {
-      const key = options.key ?? defaultKey(path, npzKeysSync(path), npzError);
-      return new Model(converted(loadNpzSync(path, { keys: [key] })[key] as Tensor, options.dtype), path);
-    }
     return new Model(readFileSync(path, (size) => readWeights(path, size, options)), path);
   }
 
   /** `Model.load` off the JavaScript thread. */
   static async loadAsync(path: string, options: ModelLoadOptions = {}): Promise<Model> {
     checkDType(options.dtype);
-    if (isNpz(path)) {
-      const key = options.key ?? defaultKey(path, npzKeysSync(path), npzError);
-      return new Model(converted((await loadNpz(path, { keys: [key] }))[key] as Tensor, options.dtype), path);
-    }
     return new Model(await readFileAsync(path, (size) => readWeights(path, size, options)), path);
   }
 
@@ -117,18 +109,14 @@ function checkDType(dtype: unknown): void {
   }
 }
 
-/** `tensor` in `dtype` (itself when it already is, or no dtype is asked for). */
-function converted(tensor: Tensor, dtype: FloatDType | undefined): Tensor {
-  if (dtype === undefined || tensor.dtype === dtype) return tensor;
-  try {
-    return tensor.astype(dtype);
-  } finally {
-    tensor.dispose();
-  }
-}
-
-/** Reads the weights of a `.npy` or `.safetensors` file, converting chunk by chunk when asked to. */
+/** Reads the weights of a `.npy`, `.npz` or `.safetensors` file, converting chunk by chunk when asked to. */
 function* readWeights(path: string, size: number, options: ModelLoadOptions): IoSteps<Tensor> {
+  if (isNpz(path)) {
+    const key = options.key ?? defaultKey(path, yield* listNpzKeys(path, size), npzError);
+    if (options.dtype !== undefined) return yield* readNpzMemberAs(path, size, key, options.dtype);
+    const members = yield* readNpzMembers(path, size, { keys: [key] });
+    return members[key] as Tensor;
+  }
   if (extname(path).toLowerCase() === ".safetensors") {
     const header = yield* readSafetensorsHeader(path, size);
     const key = options.key ?? defaultKey(path, header.tensors.map((t) => t.name), (p, m) => new SafetensorsFormatError(p, m));

@@ -97,7 +97,15 @@ describe("Model.load with a 16-bit dtype", () => {
     saveSafetensorsSync(st, { weights: w });
     const npz = join(dir, "w16.npz");
     saveNpzSync(npz, { weights: w });
-    for (const model of [Model.load(st, { dtype: "bfloat16" }), await Model.loadAsync(st, { dtype: "bfloat16" }), Model.load(npz, { dtype: "bfloat16" })]) {
+    const deflated = join(dir, "w16c.npz");
+    saveNpzSync(deflated, { weights: w, other: w }, { compress: true });
+    for (const model of [
+      Model.load(st, { dtype: "bfloat16" }),
+      await Model.loadAsync(st, { dtype: "bfloat16" }),
+      Model.load(npz, { dtype: "bfloat16" }),
+      await Model.loadAsync(npz, { dtype: "bfloat16" }),
+      Model.load(deflated, { key: "weights", dtype: "bfloat16" }),
+    ]) {
       using m = model;
       expect(m.weights.dtype).toBe("bfloat16");
       expect([...m.weights.data()]).toEqual([...want.data()]);
@@ -106,7 +114,8 @@ describe("Model.load with a 16-bit dtype", () => {
   });
 
   it("streams: loading float32 weights as bfloat16 peaks at the 16-bit size plus one chunk", async () => {
-    // 160 MiB of float32 (scaled down from 1 GiB): a float32 copy would be far past the bound.
+    // 160 MiB of float32 (scaled down from 1 GiB), as .npy and as a stored .npz member: a float32
+    // copy would be far past the bound.
     const rows = 5 * 1024;
     const cols = 8 * 1024;
     const path = join(dir, "big.npy");
@@ -115,9 +124,14 @@ describe("Model.load with a 16-bit dtype", () => {
       const data = w.data();
       for (let i = 0; i < data.length; i += 4099) data[i] = i * 0.5;
       saveNpySync(path, w);
+      saveNpzSync(`${path}.npz`, { weights: w });
     }
     const half = rows * cols * 2;
-    for (const load of [() => Model.load(path, { dtype: "bfloat16" }), () => Model.loadAsync(path, { dtype: "bfloat16" })]) {
+    for (const load of [
+      () => Model.load(path, { dtype: "bfloat16" }),
+      () => Model.loadAsync(path, { dtype: "bfloat16" }),
+      () => Model.load(`${path}.npz`, { dtype: "bfloat16" }),
+    ]) {
       const base = nativeMemory().bytes;
       resetNativePeak();
       using m = await load();
@@ -128,5 +142,6 @@ describe("Model.load with a 16-bit dtype", () => {
       expect(bits[4099]).toBe(0x4500 | 0); // 2049.5 rounds to 2048 in bfloat16 (0x4500)
     }
     rmSync(path);
+    rmSync(`${path}.npz`);
   }, 60_000);
 });

@@ -10,7 +10,9 @@ import { Deflate, Inflate } from "fflate";
 import { NpyFormatError } from "../../errors.js";
 import { type IoSteps, readBytes, readFileAsync, readFileSync, writeBytes, writeFileAsync, writeFileSync, writeFrom } from "./file-io.js";
 import { MAX_HEADER_BYTES, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
-import { asFormatError, finishTensor, readNpy } from "./npy.js";
+import { asFormatError, finishTensor, readNpy, readNpyHeader } from "./npy.js";
+import { readConverted } from "./read-converted.js";
+import type { FloatDType } from "../dtype.js";
 import { Tensor, newStorage, storageOf, wrapStorage } from "../tensor.js";
 import {
   type WrittenEntry,
@@ -46,7 +48,8 @@ function keyOf(entry: ZipEntry): string {
   return entry.name.endsWith(".npy") ? entry.name.slice(0, -4) : entry.name;
 }
 
-function* readMembers(path: string, size: number, options: LoadNpzOptions): IoSteps<Record<string, Tensor>> {
+/** Reads the members `options.keys` names (all when undefined) of the archive of `size` bytes at `path`. */
+export function* readNpzMembers(path: string, size: number, options: LoadNpzOptions): IoSteps<Record<string, Tensor>> {
   const keys = options.keys;
   let entries: ZipEntry[];
   try {
@@ -184,15 +187,55 @@ function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<T
  * With `keys`, only those members are read. Malformed archives raise `NpyFormatError`.
  */
 export function loadNpz(path: string, options: LoadNpzOptions = {}): Promise<Record<string, Tensor>> {
-  return readFileAsync(path, (size) => readMembers(path, size, options));
+  return readFileAsync(path, (size) => readNpzMembers(path, size, options));
 }
 
 /** `loadNpz`, blocking. */
 export function loadNpzSync(path: string, options: LoadNpzOptions = {}): Record<string, Tensor> {
-  return readFileSync(path, (size) => readMembers(path, size, options));
+  return readFileSync(path, (size) => readNpzMembers(path, size, options));
 }
 
-function* listKeys(path: string, size: number): IoSteps<string[]> {
+/**
+ * Reads member `key` converted to `dtype`: a stored member streams through a bounded buffer (as
+ * `readConverted` does for `.npy`), a compressed one is inflated whole, then converted.
+ */
+export function* readNpzMemberAs(path: string, size: number, key: string, dtype: FloatDType): IoSteps<Tensor> {
+  let entries: ZipEntry[];
+  try {
+    entries = yield* readCentralDirectory(size);
+    checkUniqueKeys(entries);
+  } catch (error) {
+    throw asFormatError(path, error);
+  }
+  const entry = entries.find((e) => keyOf(e) === key);
+  if (entry === undefined) {
+    throw new NpyFormatError(path, `no member '${key}'; the archive holds ${entries.map((e) => `'${keyOf(e)}'`).join(", ") || "nothing"}`);
+  }
+  if (entry.method === 0 && entry.name.endsWith(".npy") && entry.compressedSize === entry.uncompressedSize) {
+    const where = `${path}[${entry.name}]`;
+    let start: number;
+    try {
+      start = yield* memberDataOffset(entry, size);
+    } catch (error) {
+      throw asFormatError(path, error);
+    }
+    const header = yield* readNpyHeader(where, start, entry.compressedSize);
+    if (header.dtype !== dtype) {
+      const source = { ...header, position: start + header.dataOffset, byteLength: header.dataBytes };
+      return yield* readConverted(source, dtype, (got, want) => new NpyFormatError(where, `data is truncated: expected ${want} bytes, read ${got}`));
+    }
+  }
+  const tensor = yield* readMember(path, size, entry, false);
+  if (tensor.dtype === dtype) return tensor;
+  try {
+    return tensor.astype(dtype);
+  } finally {
+    tensor.dispose();
+  }
+}
+
+/** The member names (without `.npy`) of the archive of `size` bytes at `path`. */
+export function* listNpzKeys(path: string, size: number): IoSteps<string[]> {
   try {
     const entries = yield* readCentralDirectory(size);
     checkUniqueKeys(entries);
@@ -204,7 +247,7 @@ function* listKeys(path: string, size: number): IoSteps<string[]> {
 
 /** The member names of a `.npz` archive (without `.npy`), read from its directory only. */
 export function npzKeysSync(path: string): string[] {
-  return readFileSync(path, (size) => listKeys(path, size));
+  return readFileSync(path, (size) => listNpzKeys(path, size));
 }
 
 function* writeArchive(tensors: Readonly<Record<string, Tensor>>, compress: boolean): IoSteps<void> {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -12,6 +11,7 @@
 
 #include "convert.h"
 #include "kernel_set.h"
+#include "scratch.h"
 #include "thread_pool.h"
 
 namespace nnbench::kernel {
@@ -24,43 +24,6 @@ constexpr double kMinParallelFlops = 2e6;
 constexpr int64_t kConvertBlockElems = int64_t{1} << 20;
 
 int64_t RoundUp(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
-
-/**
- * A 64-byte aligned buffer kept per thread between calls (a fresh one would page-fault on every
- * product), freed when it grew beyond what a call normally needs.
- */
-class Scratch {
- public:
-  Scratch() = default;
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() { std::free(data_); }
-
-  template <typename T>
-  T* Get(size_t bytes) {
-    if (bytes > capacity_) {
-      std::free(data_);
-      data_ = nullptr;
-      capacity_ = 0;
-      const size_t size = (bytes + 63) / 64 * 64;
-      if (posix_memalign(&data_, 64, size) != 0) throw std::bad_alloc();
-      capacity_ = size;
-    }
-    return static_cast<T*>(data_);
-  }
-
-  void Trim(size_t keep) {
-    if (capacity_ > keep) {
-      std::free(data_);
-      data_ = nullptr;
-      capacity_ = 0;
-    }
-  }
-
- private:
-  void* data_ = nullptr;
-  size_t capacity_ = 0;
-};
 
 thread_local Scratch t_b_scratch;      // B transposed (few-column path)
 thread_local Scratch t_block_scratch;  // rows of A in float32 (conversion path)
@@ -82,7 +45,7 @@ void RunDot(const HalfKernels& hk, const HalfProduct& p) {
   const size_t item = hk.bf16_pairs ? 2 : 4;
   // Room for B transposed, then one float32 column when B is rounded to bfloat16.
   const size_t bt_bytes = static_cast<size_t>(p.n * ldbt) * item;
-  uint8_t* space = t_b_scratch.Get<uint8_t>(bt_bytes + (hk.bf16_pairs ? static_cast<size_t>(ldbt) * 4 : 0));
+  uint8_t* space = static_cast<uint8_t*>(t_b_scratch.Get(bt_bytes + (hk.bf16_pairs ? static_cast<size_t>(ldbt) * 4 : 0)));
   for (int64_t j = 0; j < p.n; ++j) {
     float* column = hk.bf16_pairs ? reinterpret_cast<float*>(space + bt_bytes) : reinterpret_cast<float*>(space) + j * ldbt;
     for (int64_t i = 0; i < p.k; ++i) column[i] = p.b[i * p.ldb + j];
@@ -121,7 +84,7 @@ void BlockedShare(const HalfKernels& hk, const HalfProduct& p, int64_t r0, int64
   const int64_t b_panels = (std::min<int64_t>(hk.nc, c1 - c0) + hk.nr - 1) / hk.nr;
   const size_t a_bytes = static_cast<size_t>(a_panels * hk.mr * pairs) * 4;
   const size_t b_bytes = static_cast<size_t>(b_panels * hk.nr * pairs) * 4;
-  uint8_t* space = t_block_scratch.Get<uint8_t>(RoundUp(static_cast<int64_t>(a_bytes), 64) + b_bytes);
+  uint8_t* space = static_cast<uint8_t*>(t_block_scratch.Get(RoundUp(static_cast<int64_t>(a_bytes), 64) + b_bytes));
   auto* pa = reinterpret_cast<uint32_t*>(space);
   auto* pb = reinterpret_cast<uint16_t*>(space + RoundUp(static_cast<int64_t>(a_bytes), 64));
   for (int64_t jc = c0; jc < c1; jc += hk.nc) {
@@ -171,7 +134,7 @@ void RunBlocked(const HalfKernels& hk, const HalfProduct& p) {
 /** Any shape: blocks of A's rows converted to float32, each multiplied by the float32 kernel. */
 void RunConverted(DType weights, const HalfProduct& p) {
   const int64_t rows = std::min(p.m, std::max<int64_t>(64, RoundUp(kConvertBlockElems / std::max<int64_t>(p.k, 1), 16)));
-  float* block = t_block_scratch.Get<float>(static_cast<size_t>(rows * p.k) * sizeof(float));
+  float* block = static_cast<float*>(t_block_scratch.Get(static_cast<size_t>(rows * p.k) * sizeof(float)));
   const BatchItem at{0, 0, 0};
   for (int64_t i = 0; i < p.m; i += rows) {
     const int64_t r = std::min(rows, p.m - i);
@@ -198,25 +161,7 @@ const HalfKernels* ActiveHalfKernels(DType weights) {
 
 double HalfPeakGflops(DType weights, double seconds, int threads) {
   const HalfKernels* hk = ActiveHalfKernels(weights);
-  if (hk == nullptr) return 0;
-  if (threads < 1) threads = 1;
-  if (!(seconds > 0)) seconds = 0.1;
-  std::lock_guard<std::mutex> lease(SharedPool().lease());
-  std::atomic<double> total{0};
-  const auto start = std::chrono::steady_clock::now();
-  const auto until = start + std::chrono::duration<double>(seconds);
-  auto job = [&](int) {
-    double flops = 0;
-    do {
-      flops += hk->fma_loop(1 << 16);
-    } while (std::chrono::steady_clock::now() < until);
-    double seen = total.load();
-    while (!total.compare_exchange_weak(seen, seen + flops)) {
-    }
-  };
-  SharedPool().Run(threads, job);
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return total.load() / elapsed / 1e9;
+  return hk == nullptr ? 0 : LoopPeakGflops(hk->fma_loop, seconds, threads);
 }
 
 const char* HalfPath(DType weights, int64_t n) {

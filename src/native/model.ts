@@ -20,7 +20,7 @@ export interface ModelLoadOptions {
   /**
    * Hold the weights in this dtype, converting while loading (round to nearest even). From `.npy`
    * and `.safetensors` files and stored `.npz` members the data streams through a bounded buffer,
-   * so loading float32 weights as `"bfloat16"` peaks at the 16-bit model plus at most 32 MiB;
+   * so loading float32 weights as `"bfloat16"` peaks at the 16-bit model plus at most 8 MiB;
    * compressed `.npz` members are inflated whole, then converted.
    */
   readonly dtype?: FloatDType;

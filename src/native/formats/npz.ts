@@ -51,21 +51,8 @@ function keyOf(entry: ZipEntry): string {
 /** Reads the members `options.keys` names (all when undefined) of the archive of `size` bytes at `path`. */
 export function* readNpzMembers(path: string, size: number, options: LoadNpzOptions): IoSteps<Record<string, Tensor>> {
   const keys = options.keys;
-  let entries: ZipEntry[];
-  try {
-    entries = yield* readCentralDirectory(size);
-    checkUniqueKeys(entries);
-  } catch (error) {
-    throw asFormatError(path, error);
-  }
+  const entries = yield* readEntries(path, size, keys);
   const wanted = keys ? new Set(keys) : undefined;
-  if (wanted) {
-    const present = new Set(entries.map(keyOf));
-    const missing = [...wanted].filter((k) => !present.has(k));
-    if (missing.length > 0) {
-      throw new NpyFormatError(path, `no member ${missing.map((k) => `'${k}'`).join(", ")}; the archive holds ${[...present].map((k) => `'${k}'`).join(", ") || "nothing"}`);
-    }
-  }
   const out: Record<string, Tensor> = {};
   try {
     for (const entry of entries) {
@@ -79,6 +66,23 @@ export function* readNpzMembers(path: string, size: number, options: LoadNpzOpti
     for (const tensor of Object.values(out)) tensor.dispose();
     throw error;
   }
+}
+
+/** The archive's entries, checked; every name in `keys` must be among them. */
+function* readEntries(path: string, size: number, keys: readonly string[] | undefined): IoSteps<ZipEntry[]> {
+  let entries: ZipEntry[];
+  try {
+    entries = yield* readCentralDirectory(size);
+    checkUniqueKeys(entries);
+  } catch (error) {
+    throw asFormatError(path, error);
+  }
+  const present = new Set(entries.map(keyOf));
+  const missing = (keys ?? []).filter((k) => !present.has(k));
+  if (missing.length > 0) {
+    throw new NpyFormatError(path, `no member ${missing.map((k) => `'${k}'`).join(", ")}; the archive holds ${[...present].map((k) => `'${k}'`).join(", ") || "nothing"}`);
+  }
+  return entries;
 }
 
 /** Refuses an archive naming one key twice: the second array would silently replace the first. */
@@ -200,17 +204,8 @@ export function loadNpzSync(path: string, options: LoadNpzOptions = {}): Record<
  * `readConverted` does for `.npy`), a compressed one is inflated whole, then converted.
  */
 export function* readNpzMemberAs(path: string, size: number, key: string, dtype: FloatDType): IoSteps<Tensor> {
-  let entries: ZipEntry[];
-  try {
-    entries = yield* readCentralDirectory(size);
-    checkUniqueKeys(entries);
-  } catch (error) {
-    throw asFormatError(path, error);
-  }
-  const entry = entries.find((e) => keyOf(e) === key);
-  if (entry === undefined) {
-    throw new NpyFormatError(path, `no member '${key}'; the archive holds ${entries.map((e) => `'${keyOf(e)}'`).join(", ") || "nothing"}`);
-  }
+  const entries = yield* readEntries(path, size, [key]);
+  const entry = entries.find((e) => keyOf(e) === key) as ZipEntry;
   if (entry.method === 0 && entry.name.endsWith(".npy") && entry.compressedSize === entry.uncompressedSize) {
     const where = `${path}[${entry.name}]`;
     let start: number;
@@ -236,13 +231,7 @@ export function* readNpzMemberAs(path: string, size: number, key: string, dtype:
 
 /** The member names (without `.npy`) of the archive of `size` bytes at `path`. */
 export function* listNpzKeys(path: string, size: number): IoSteps<string[]> {
-  try {
-    const entries = yield* readCentralDirectory(size);
-    checkUniqueKeys(entries);
-    return entries.map(keyOf);
-  } catch (error) {
-    throw asFormatError(path, error);
-  }
+  return (yield* readEntries(path, size, undefined)).map(keyOf);
 }
 
 /** The member names of a `.npz` archive (without `.npy`), read from its directory only. */

@@ -10,7 +10,7 @@ import { type IoSteps, readInto } from "./file-io.js";
 import { type Tensor, newStorage, wrapStorage } from "../tensor.js";
 
 /** Bytes of the file read per step (a multiple of every item size). */
-export const CONVERT_CHUNK_BYTES = 32 << 20;
+export const CONVERT_CHUNK_BYTES = 8 << 20;
 
 /** Where an array's bytes are in a file and how they are laid out. */
 export interface ArraySource {

@@ -64,3 +64,10 @@ export class AddonLoadError extends NnbenchError {
     super(message, "ERR_ADDON_LOAD", options);
   }
 }
+
+/** The comparison is misconfigured: a bad comparison file, comparator or threshold. */
+export class ComparisonError extends NnbenchError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, "ERR_COMPARISON", options);
+  }
+}

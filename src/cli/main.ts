@@ -9,8 +9,9 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { loadConfig, type LoadedConfig } from "./config.js";
 import { compareCommand } from "./compare.js";
 import { isLogLevel, LOG_LEVELS, Logger } from "./log.js";
+import { reportCommand } from "./report.js";
 import { RUN_EXIT, runCommand } from "./run.js";
-import { CollectFailure } from "./workers.js";
+import { CollectFailure } from "../errors.js";
 
 function version(): string {
   try {
@@ -67,6 +68,7 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
     .option("--warmup <n>", "untimed calls before timing (default 0)", integer(0))
     .option("--isolate", "run each benchmark or family in its own child process", false)
     .option("--timeout <ms>", "kill a benchmark running longer than this (runs benchmarks in child processes)", positiveNumber)
+    .option("--charts", "draw time and memory charts under the table also when standard output is not a terminal", false)
     .action(async (target: string, opts: Record<string, unknown>) => {
       const loaded = await loadedConfig();
       exit(
@@ -77,6 +79,7 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
             context: opts.context as string[],
             output: opts.output as string[],
             isolate: opts.isolate === true,
+            charts: opts.charts === true,
             ...(opts.name !== undefined ? { name: opts.name as string } : {}),
             ...(opts.jobs !== undefined ? { jobs: opts.jobs as number } : {}),
             ...(opts.repeat !== undefined ? { repeat: opts.repeat as number } : {}),
@@ -99,6 +102,7 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
     .option("--fail <spec>", "fail on a change beyond a limit, e.g. time:+5%, memory.native_peak_bytes:+10MiB, value:-1% (repeatable)", collectValues, [])
     .option("-C, --include-context <key>", "show this context value (dotted path) per run (repeatable)", collectValues, [])
     .option("--alpha <p>", "significance level of the timing test (default 0.05)", probability)
+    .option("--charts", "draw the change of time as bars also when standard output is not a terminal", false)
     .action(async (targets: string[], opts: Record<string, unknown>) => {
       await loadedConfig();
       exit(
@@ -107,6 +111,33 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
           {
             fail: opts.fail as string[],
             includeContext: opts.includeContext as string[],
+            charts: opts.charts === true,
+            ...(opts.comparisonFile !== undefined ? { comparisonFile: opts.comparisonFile as string } : {}),
+            ...(opts.alpha !== undefined ? { alpha: opts.alpha as number } : {}),
+          },
+          log,
+        ),
+      );
+    });
+
+  program
+    .command("report")
+    .description("Write one self-contained HTML report with charts of the runs in results files or sqlite:// databases; the first run is the baseline.")
+    .argument("<results...>", "results files or sqlite:// databases (sqlite://path?run=NAME picks one run)")
+    .requiredOption("-o, --output <file.html>", "the HTML file to write")
+    .option("--title <text>", "the report's title")
+    .option("--fail <spec>", "compare against the first run with this limit, as nnbench compare takes it (repeatable)", collectValues, [])
+    .option("--comparison-file <file>", "JSON file of per-benchmark value comparators, as nnbench compare takes it")
+    .option("--alpha <p>", "significance level of the timing test (default 0.05)", probability)
+    .action(async (targets: string[], opts: Record<string, unknown>) => {
+      await loadedConfig();
+      exit(
+        await reportCommand(
+          targets,
+          {
+            output: opts.output as string,
+            fail: opts.fail as string[],
+            ...(opts.title !== undefined ? { title: opts.title as string } : {}),
             ...(opts.comparisonFile !== undefined ? { comparisonFile: opts.comparisonFile as string } : {}),
             ...(opts.alpha !== undefined ? { alpha: opts.alpha as number } : {}),
           },

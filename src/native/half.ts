@@ -48,24 +48,9 @@ export function floatToHalfBits(value: number): number {
   return sign | (e << 10) | (mantissa >>> 13);
 }
 
-/** The number a float16 bit pattern holds. */
-export function halfBitsToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >>> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 0x1f) return mantissa !== 0 ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
-}
-
 /** The bfloat16 bits nearest to `value` (round to nearest, ties to even; overflow gives infinity; NaN stays NaN). */
 export function floatToBfloat16Bits(value: number): number {
   if (Number.isNaN(value)) return ((float32Bits(value) >>> 16) | 0x40) & 0xffff;
   return float32Bits(roundToFormat(value, 7, -126, 3.3895313892515355e38)) >>> 16;
 }
 
-/** The number a bfloat16 bit pattern holds. */
-export function bfloat16BitsToFloat(bits: number): number {
-  u32[0] = (bits & 0xffff) << 16;
-  return f32[0] ?? 0;
-}

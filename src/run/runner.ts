@@ -13,7 +13,6 @@ import type { Jsonifier } from "./jsonify.js";
 import { memosOf, missingRequired, plan, sources, type Plan } from "./plan.js";
 import { runOne } from "./run-one.js";
 
-export { collect, CollectError, type CollectOptions, type Runnable } from "./collect.js";
 
 /** Passed to `onBenchmarkStart`: which benchmark is about to run. */
 export interface BenchmarkStart {
@@ -54,7 +53,8 @@ export interface RunOptions {
   onBenchmarkEnd?: (record: BenchmarkRecord, info: BenchmarkStart) => void;
 }
 
-function generatedRunName(): string {
+/** A run name for a run the user did not name: `nnbench-<UTC time>-<6 hex digits>`. */
+export function generatedRunName(): string {
   const t = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   return `nnbench-${t}-${randomBytes(3).toString("hex")}`;
 }

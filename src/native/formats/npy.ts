@@ -1,7 +1,7 @@
 /**
  * NumPy `.npy` files: bytes go from the file straight into native memory.
  */
-import { NpyFormatError } from "../../errors.js";
+import { NpyFormatError, NpyHeaderError, ZipFormatError } from "../../errors.js";
 import { addon } from "../addon.js";
 import { type DType, itemSize } from "../dtype.js";
 import {
@@ -16,7 +16,7 @@ import {
   writeFileSync,
   writeFrom,
 } from "./file-io.js";
-import { HeaderError, MAX_HEADER_BYTES, type NpyHeader, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
+import { MAX_HEADER_BYTES, type NpyHeader, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
 import { Tensor, newStorage, storageOf, wrapStorage } from "../tensor.js";
 
 /** Reads and checks the header of the `.npy` bytes at `base`, which span `span` bytes of the file. */
@@ -26,7 +26,7 @@ export function* readNpyHeader(path: string, base: number, span: number): IoStep
     const preamble = parsePreamble(preambleBytes);
     const headerEnd = preamble.headerStart + preamble.headerLength;
     if (preamble.headerLength > MAX_HEADER_BYTES || headerEnd > span) {
-      throw new HeaderError(`header length ${preamble.headerLength} runs past the end of the data (${span} bytes)`);
+      throw new NpyHeaderError(`header length ${preamble.headerLength} runs past the end of the data (${span} bytes)`);
     }
     const text = yield* readBytes(base + preamble.headerStart, preamble.headerLength);
     return parseHeader(text, preamble, span - headerEnd);
@@ -35,12 +35,18 @@ export function* readNpyHeader(path: string, base: number, span: number): IoStep
   }
 }
 
-/** Turns a parse failure into an `NpyFormatError` for `path`; other errors pass through. */
+/**
+ * Names `path` in a format error a parser raised without knowing the file, and turns a `TypeError` or
+ * `RangeError` from reading malformed bytes into an `NpyFormatError`; other errors pass through.
+ */
 export function asFormatError(path: string, error: unknown): unknown {
-  if (error instanceof NpyFormatError) return error;
-  if (error instanceof HeaderError || error instanceof TypeError || error instanceof RangeError) {
-    return new NpyFormatError(path, error.message, { cause: error });
+  if (error instanceof NpyFormatError) {
+    if (error.path !== "") return error;
+    if (error instanceof NpyHeaderError) return new NpyHeaderError(error.reason, { path, cause: error.cause });
+    if (error instanceof ZipFormatError) return new ZipFormatError(error.reason, { path, cause: error.cause });
+    return new NpyFormatError(path, error.reason, { cause: error.cause });
   }
+  if (error instanceof TypeError || error instanceof RangeError) return new NpyFormatError(path, error.message, { cause: error });
   return error;
 }
 

@@ -22,7 +22,7 @@ import {
   safetensorsInfoSync,
   saveSafetensorsSync,
 } from "../../../src/index.js";
-import { BUDGET_MS, applyByteOps, byteOp, concat, fuzzParameters, report, serialized } from "../fuzz-support.js";
+import { FUZZ_TEST_TIMEOUT_MS, applyByteOps, byteOp, concat, expectMemoryBack, fuzzProperty, serialized } from "../fuzz-support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nnbench-fuzz-safetensors-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -95,11 +95,8 @@ const checkFile = serialized(async (bytes: Uint8Array, async: boolean): Promise<
   } catch (error) {
     if (!(error instanceof SafetensorsFormatError) && !(error instanceof Error && error.name === "DTypeError")) throw error;
   }
-  const after = nativeMemory();
-  expect(after.bytes).toBe(base.bytes);
-  expect(after.tensors).toBe(base.tensors);
   // Never more than the file, except the float32 copy of a 16-bit tensor (twice its bytes).
-  expect(after.peakBytes - base.bytes).toBeLessThanOrEqual(2 * bytes.length);
+  expect(expectMemoryBack(base)).toBeLessThanOrEqual(2 * bytes.length);
 });
 
 const seed = fc.nat(SEEDS.length - 1).map((i) => SEEDS[i]!);
@@ -141,51 +138,29 @@ describe("fuzz: .safetensors reader", () => {
   });
 
   it("survives bit flips, overwrites, truncations, insertions and deletions", async () => {
-    let runs = 0;
-    const started = performance.now();
-    await fc.assert(
-      fc.asyncProperty(seed, fc.array(byteOp, { minLength: 1, maxLength: 8 }), fc.boolean(), async (s, ops, async) => {
-        runs++;
-        await checkFile(applyByteOps(s, ops, 200), async);
-      }),
-      fuzzParameters(),
+    await fuzzProperty("safetensors bytes", [seed, fc.array(byteOp, { minLength: 1, maxLength: 8 }), fc.boolean()], (s, ops, async) =>
+      checkFile(applyByteOps(s, ops, 200), async),
     );
     await checkFile.drain();
-    report("safetensors bytes", runs, started);
-    expect(runs).toBeGreaterThan(0);
-  }, BUDGET_MS + 60_000);
+  }, FUZZ_TEST_TIMEOUT_MS);
 
   it("survives header text edits, with the length kept consistent or left lying", async () => {
-    let runs = 0;
-    const started = performance.now();
-    await fc.assert(
-      fc.asyncProperty(seed, fc.array(headerEdit, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean(), async (s, edits, fix, async) => {
-        runs++;
-        await checkFile(editHeader(s, edits, fix), async);
-      }),
-      fuzzParameters(),
+    await fuzzProperty(
+      "safetensors header text",
+      [seed, fc.array(headerEdit, { minLength: 1, maxLength: 4 }), fc.boolean(), fc.boolean()],
+      (s, edits, fix, async) => checkFile(editHeader(s, edits, fix), async),
     );
     await checkFile.drain();
-    report("safetensors header text", runs, started);
-    expect(runs).toBeGreaterThan(0);
-  }, BUDGET_MS + 60_000);
+  }, FUZZ_TEST_TIMEOUT_MS);
 
   it("survives header length lies and random bytes", async () => {
-    let runs = 0;
-    const started = performance.now();
     const lie = fc.oneof(fc.constantFrom(0n, 1n, 2n, 7n, 8n, 100_000_000n, 100_000_001n, 2n ** 63n, 2n ** 64n - 1n), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }));
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(seed, fc.uint8Array({ maxLength: 256 })), lie, fc.option(fc.nat(), { nil: undefined }), async (s, length, cut) => {
-        runs++;
-        let bytes = s.slice();
-        if (bytes.length >= 8) new DataView(bytes.buffer).setBigUint64(0, length, true);
-        if (cut !== undefined) bytes = bytes.slice(0, cut % (bytes.length + 1));
-        await checkFile(bytes, true);
-      }),
-      fuzzParameters(),
-    );
+    await fuzzProperty("safetensors length", [fc.oneof(seed, fc.uint8Array({ maxLength: 256 })), lie, fc.option(fc.nat(), { nil: undefined })], (s, length, cut) => {
+      let bytes = s.slice();
+      if (bytes.length >= 8) new DataView(bytes.buffer).setBigUint64(0, length, true);
+      if (cut !== undefined) bytes = bytes.slice(0, cut % (bytes.length + 1));
+      return checkFile(bytes, true);
+    });
     await checkFile.drain();
-    report("safetensors length", runs, started);
-    expect(runs).toBeGreaterThan(0);
-  }, BUDGET_MS + 60_000);
+  }, FUZZ_TEST_TIMEOUT_MS);
 });

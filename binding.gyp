@@ -33,7 +33,7 @@
         "native/core/crc32_clmul.cpp",
         "native/core/dtype.cpp"
       ],
-      "dependencies": ["nnbench_kernel", "nnbench_kernel_avx2", "nnbench_kernel_avx512"]
+      "dependencies": ["nnbench_kernel", "nnbench_kernel_avx2", "nnbench_kernel_avx512", "nnbench_kernel_avx512bf16"]
     },
     {
       "target_name": "nnbench_kernel",
@@ -44,22 +44,31 @@
         "native/kernel/dispatch.cpp",
         "native/kernel/thread_pool.cpp",
         "native/kernel/cpu_features.cpp",
-        "native/kernel/gemm_4xn_portable.cpp"
+        "native/kernel/gemm_4xn_portable.cpp",
+        "native/kernel/convert.cpp",
+        "native/kernel/gemm_half.cpp"
       ]
     },
     {
       "target_name": "nnbench_kernel_avx2",
       "type": "static_library",
       "cflags": ["-fPIC"],
-      "sources": ["native/kernel/sgemm_6x16_avx2.cpp", "native/kernel/dgemm_6x8_avx2.cpp"],
-      "conditions": [["target_arch=='x64' or target_arch=='ia32'", {"cflags": ["-mavx2", "-mfma"], "xcode_settings": {"OTHER_CFLAGS": ["-mavx2", "-mfma"]}}]]
+      "sources": ["native/kernel/sgemm_6x16_avx2.cpp", "native/kernel/dgemm_6x8_avx2.cpp", "native/kernel/convert_avx2.cpp"],
+      "conditions": [["target_arch=='x64' or target_arch=='ia32'", {"cflags": ["-mavx2", "-mfma", "-mf16c"], "xcode_settings": {"OTHER_CFLAGS": ["-mavx2", "-mfma", "-mf16c"]}}]]
     },
     {
       "target_name": "nnbench_kernel_avx512",
       "type": "static_library",
       "cflags": ["-fPIC"],
-      "sources": ["native/kernel/sgemm_14x32_avx512.cpp", "native/kernel/dgemm_14x16_avx512.cpp"],
+      "sources": ["native/kernel/sgemm_14x32_avx512.cpp", "native/kernel/dgemm_14x16_avx512.cpp", "native/kernel/convert_avx512.cpp", "native/kernel/hgemm_avx512.cpp"],
       "conditions": [["target_arch=='x64'", {"cflags": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma"], "xcode_settings": {"OTHER_CFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma"]}}]]
+    },
+    {
+      "target_name": "nnbench_kernel_avx512bf16",
+      "type": "static_library",
+      "cflags": ["-fPIC"],
+      "sources": ["native/kernel/hgemm_avx512bf16.cpp"],
+      "conditions": [["target_arch=='x64'", {"cflags": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-mavx512bf16"], "xcode_settings": {"OTHER_CFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-mavx512bf16"]}}]]
     }
   ]
 }

@@ -8,6 +8,7 @@
  * ├─ NpyFormatError                                              a .npy/.npz file is malformed
  * │  ├─ NpyHeaderError                                           ... in a .npy header
  * │  └─ ZipFormatError                                           ... in the .npz archive's zip structure
+ * ├─ SafetensorsFormatError                                      a .safetensors file is malformed
  * ├─ ParameterSyntaxError, ParameterError                        defining benchmarks
  * ├─ CollectError, FixtureError, ContextKeyError, TimeoutError   running them
  * ├─ ResultFormatError, UnsupportedTargetError, CsvSyntaxError   reading and writing results
@@ -89,6 +90,17 @@ export class NpyHeaderError extends NpyFormatError {
 export class ZipFormatError extends NpyFormatError {
   constructor(reason: string, options?: FormatErrorOptions) {
     super(options?.path ?? "", reason, options);
+  }
+}
+
+/** A `.safetensors` file is malformed or holds something nnbench does not load. */
+export class SafetensorsFormatError extends NnbenchError {
+  /** The file that was being read or written. */
+  readonly path: string;
+
+  constructor(path: string, reason: string, options?: ErrorOptions) {
+    super(`${path}: ${reason}`, "ERR_SAFETENSORS_FORMAT", options);
+    this.path = path;
   }
 }
 

@@ -53,6 +53,10 @@ export interface CoreBinding {
   crc32Combine(crcA: number, crcB: number, lengthB: number): number;
   /** The CRC-32 implementations this machine runs; `crc32` uses the first. */
   crc32Implementations(): Crc32Implementation[];
+  /** Converts `count` elements between floating-point dtypes (by code), from element srcStart into element dstStart. */
+  convert(src: NativeStorage, srcDtype: number, srcStart: number, dst: NativeStorage, dstDtype: number, dstStart: number, count: number): void;
+  /** The instructions float32 <-> the 16-bit dtype (by code) conversions run now. */
+  convertPath(dtypeCode: number): string;
 }
 
 /** Bytes read and their CRC-32. */

@@ -2,7 +2,7 @@
  * The `.npy` header: parsing (defensively: it comes from untrusted files) and formatting.
  * Format reference: NumPy's `numpy.lib.format` (versions 1.0, 2.0 and 3.0).
  */
-import { NpyHeaderError } from "../../errors.js";
+import { DTypeError, NpyHeaderError } from "../../errors.js";
 import { type DType, itemSize } from "../dtype.js";
 
 /** What a `.npy` header says about the array that follows it. */
@@ -48,9 +48,9 @@ const DESCR: Readonly<Record<string, DType>> = {
   b1: "bool",
 };
 
-const DESCR_OF: Readonly<Record<DType, string>> = Object.fromEntries(
+const DESCR_OF: Readonly<Partial<Record<DType, string>>> = Object.fromEntries(
   Object.entries(DESCR).map(([code, dtype]) => [dtype, code]),
-) as Record<DType, string>;
+) as Partial<Record<DType, string>>;
 
 /**
  * Reads the preamble: returns the format version, where the header text starts and its length.
@@ -141,6 +141,9 @@ function parseDescr(descr: string): { dtype: DType; bigEndian: boolean } {
 
 /** Formats a header (magic through padding) for `dtype` and `shape`: version 1.0, or 2.0 when needed. */
 export function formatHeader(dtype: DType, shape: readonly number[]): Uint8Array {
+  if (DESCR_OF[dtype] === undefined) {
+    throw new DTypeError(`NumPy has no ${dtype} type, so .npy cannot hold it: save it as .safetensors, or astype("float32") first`);
+  }
   if (shape.length > MAX_DIMENSIONS) {
     throw new NpyHeaderError(`a tensor of ${shape.length} dimensions cannot be saved: NumPy arrays have at most ${MAX_DIMENSIONS}`);
   }

@@ -95,12 +95,15 @@ export class ZipFormatError extends NpyFormatError {
 
 /** A `.safetensors` file is malformed or holds something nnbench does not load. */
 export class SafetensorsFormatError extends NnbenchError {
-  /** The file that was being read or written. */
+  /** The file that was being read or written; empty while a parser does not know it yet. */
   readonly path: string;
+  /** What is wrong, without the path. */
+  readonly reason: string;
 
   constructor(path: string, reason: string, options?: ErrorOptions) {
-    super(`${path}: ${reason}`, "ERR_SAFETENSORS_FORMAT", options);
+    super(path === "" ? reason : `${path}: ${reason}`, "ERR_SAFETENSORS_FORMAT", options);
     this.path = path;
+    this.reason = reason;
   }
 }
 

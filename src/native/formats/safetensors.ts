@@ -72,7 +72,10 @@ export interface SaveSafetensorsOptions {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
-class HeaderProblem extends Error {}
+/** A header problem found before the file's path is known; the loader adds the path. */
+function headerProblem(reason: string): SafetensorsFormatError {
+  return new SafetensorsFormatError("", reason);
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -84,46 +87,46 @@ function ownEntries(value: Record<string, unknown>): [string, unknown][] {
 
 function safeInteger(value: unknown, what: string): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new HeaderProblem(`${what} must be a non-negative integer, got ${JSON.stringify(value)}`);
+    throw headerProblem(`${what} must be a non-negative integer, got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
 function parseEntry(name: string, value: unknown, dataStart: number): SafetensorsEntry {
-  if (!isRecord(value)) throw new HeaderProblem(`tensor '${name}' is not described by an object`);
+  if (!isRecord(value)) throw headerProblem(`tensor '${name}' is not described by an object`);
   const keys = Object.keys(value).sort();
   if (keys.join(",") !== "data_offsets,dtype,shape") {
-    throw new HeaderProblem(`tensor '${name}' must have exactly dtype, shape and data_offsets, has ${keys.join(", ") || "nothing"}`);
+    throw headerProblem(`tensor '${name}' must have exactly dtype, shape and data_offsets, has ${keys.join(", ") || "nothing"}`);
   }
   const dtypeName = value.dtype;
-  if (typeof dtypeName !== "string") throw new HeaderProblem(`tensor '${name}': dtype must be a string`);
+  if (typeof dtypeName !== "string") throw headerProblem(`tensor '${name}': dtype must be a string`);
   const dtype = Object.prototype.hasOwnProperty.call(DTYPE_OF_NAME, dtypeName) ? DTYPE_OF_NAME[dtypeName] : undefined;
-  if (dtype === undefined) throw new HeaderProblem(`tensor '${name}': dtype ${JSON.stringify(dtypeName)} is not supported`);
-  if (!Array.isArray(value.shape)) throw new HeaderProblem(`tensor '${name}': shape must be an array`);
+  if (dtype === undefined) throw headerProblem(`tensor '${name}': dtype ${JSON.stringify(dtypeName)} is not supported`);
+  if (!Array.isArray(value.shape)) throw headerProblem(`tensor '${name}': shape must be an array`);
   const dims = value.shape.map((d, i) => safeInteger(d, `tensor '${name}': shape[${i}]`));
   let count = 1;
   for (const d of dims) {
     count *= d;
-    if (!Number.isSafeInteger(count)) throw new HeaderProblem(`tensor '${name}': shape [${dims.join(", ")}] has too many elements`);
+    if (!Number.isSafeInteger(count)) throw headerProblem(`tensor '${name}': shape [${dims.join(", ")}] has too many elements`);
   }
   const bytes = count * itemSize(dtype);
-  if (!Number.isSafeInteger(bytes)) throw new HeaderProblem(`tensor '${name}': shape [${dims.join(", ")}] has too many bytes`);
+  if (!Number.isSafeInteger(bytes)) throw headerProblem(`tensor '${name}': shape [${dims.join(", ")}] has too many bytes`);
   const offsets = value.data_offsets;
-  if (!Array.isArray(offsets) || offsets.length !== 2) throw new HeaderProblem(`tensor '${name}': data_offsets must be [begin, end]`);
+  if (!Array.isArray(offsets) || offsets.length !== 2) throw headerProblem(`tensor '${name}': data_offsets must be [begin, end]`);
   const begin = safeInteger(offsets[0], `tensor '${name}': data_offsets[0]`);
   const end = safeInteger(offsets[1], `tensor '${name}': data_offsets[1]`);
-  if (end < begin) throw new HeaderProblem(`tensor '${name}': data_offsets [${begin}, ${end}] end before they begin`);
+  if (end < begin) throw headerProblem(`tensor '${name}': data_offsets [${begin}, ${end}] end before they begin`);
   if (end - begin !== bytes) {
-    throw new HeaderProblem(`tensor '${name}': ${dtypeName} ${formatShape(dims)} takes ${bytes} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`);
+    throw headerProblem(`tensor '${name}': ${dtypeName} ${formatShape(dims)} takes ${bytes} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`);
   }
   return { name, dtype, shape: checkShape(dims).shape, position: dataStart + begin, byteLength: bytes };
 }
 
 function parseMetadata(value: unknown): Record<string, string> {
-  if (!isRecord(value)) throw new HeaderProblem(`${METADATA_KEY} must be an object of strings`);
+  if (!isRecord(value)) throw headerProblem(`${METADATA_KEY} must be an object of strings`);
   const out: Record<string, string> = {};
   for (const [key, text] of ownEntries(value)) {
-    if (typeof text !== "string") throw new HeaderProblem(`${METADATA_KEY}['${key}'] must be a string`);
+    if (typeof text !== "string") throw headerProblem(`${METADATA_KEY}['${key}'] must be a string`);
     Object.defineProperty(out, key, { value: text, enumerable: true, writable: true, configurable: true });
   }
   return out;
@@ -138,9 +141,9 @@ export function parseSafetensorsHeader(text: Uint8Array, dataStart: number, data
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(text));
   } catch (error) {
-    throw new HeaderProblem(`the header is not UTF-8 JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw headerProblem(`the header is not UTF-8 JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  if (!isRecord(json)) throw new HeaderProblem("the header is not a JSON object");
+  if (!isRecord(json)) throw headerProblem("the header is not a JSON object");
   let metadata: Record<string, string> = {};
   const tensors: SafetensorsEntry[] = [];
   for (const [name, value] of ownEntries(json)) {
@@ -152,35 +155,35 @@ export function parseSafetensorsHeader(text: Uint8Array, dataStart: number, data
   for (const t of tensors) {
     if (t.position !== expected) {
       const what = t.position < expected ? "overlaps the tensor before it" : "leaves a gap before it";
-      throw new HeaderProblem(`tensor '${t.name}' starts at data offset ${t.position - dataStart}, which ${what} (expected ${expected - dataStart})`);
+      throw headerProblem(`tensor '${t.name}' starts at data offset ${t.position - dataStart}, which ${what} (expected ${expected - dataStart})`);
     }
     expected += t.byteLength;
   }
   if (expected - dataStart !== dataBytes) {
-    throw new HeaderProblem(`the tensors cover ${expected - dataStart} data bytes, but the file holds ${dataBytes}`);
+    throw headerProblem(`the tensors cover ${expected - dataStart} data bytes, but the file holds ${dataBytes}`);
   }
   return { tensors, metadata };
 }
 
 function asFormatError(path: string, error: unknown): unknown {
-  if (error instanceof HeaderProblem) return new SafetensorsFormatError(path, error.message);
+  if (error instanceof SafetensorsFormatError && error.path === "") return new SafetensorsFormatError(path, error.reason);
   return error;
 }
 
 /** Reads and checks the whole header of the `.safetensors` file of `size` bytes. */
 export function* readSafetensorsHeader(path: string, size: number): IoSteps<SafetensorsHeader> {
   try {
-    if (size < 8) throw new HeaderProblem(`${size} bytes cannot hold the 8-byte header length`);
+    if (size < 8) throw headerProblem(`${size} bytes cannot hold the 8-byte header length`);
     const prefix = yield* readBytes(0, 8);
     const length = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
     if (length > BigInt(Math.min(MAX_SAFETENSORS_HEADER_BYTES, size - 8))) {
-      throw new HeaderProblem(`header length ${length} runs past the end of the file (${size} bytes) or the ${MAX_SAFETENSORS_HEADER_BYTES}-byte limit`);
+      throw headerProblem(`header length ${length} runs past the end of the file (${size} bytes) or the ${MAX_SAFETENSORS_HEADER_BYTES}-byte limit`);
     }
     const headerBytes = Number(length);
-    if (headerBytes < 2) throw new HeaderProblem(`header length ${headerBytes} cannot hold a JSON object`);
+    if (headerBytes < 2) throw headerProblem(`header length ${headerBytes} cannot hold a JSON object`);
     const text = yield* readBytes(8, headerBytes);
-    if (text.length !== headerBytes) throw new HeaderProblem("the header is truncated");
-    if (text[0] !== 0x7b) throw new HeaderProblem("the header does not start with '{'");
+    if (text.length !== headerBytes) throw headerProblem("the header is truncated");
+    if (text[0] !== 0x7b) throw headerProblem("the header does not start with '{'");
     return parseSafetensorsHeader(text, 8 + headerBytes, size - 8 - headerBytes);
   } catch (error) {
     throw asFormatError(path, error);

@@ -18,9 +18,11 @@
         "native/binding/storage.cpp",
         "native/binding/io.cpp",
         "native/binding/matmul.cpp",
+        "native/binding/sampler.cpp",
         "native/core/alloc.cpp",
         "native/core/bytes.cpp",
-        "native/core/dtype.cpp"
+        "native/core/dtype.cpp",
+        "native/core/sampler.cpp"
       ],
       "dependencies": ["nnbench_kernel", "nnbench_kernel_avx2", "nnbench_kernel_avx512"]
     },

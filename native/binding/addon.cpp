@@ -5,6 +5,7 @@ namespace nnbench {
 void InitStorage(Napi::Env env, Napi::Object exports);
 void InitIo(Napi::Env env, Napi::Object exports);
 void InitMatmul(Napi::Env env, Napi::Object exports);
+void InitSampler(Napi::Env env, Napi::Object exports);
 }  // namespace nnbench
 
 namespace {
@@ -13,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nnbench::InitStorage(env, exports);
   nnbench::InitIo(env, exports);
   nnbench::InitMatmul(env, exports);
+  nnbench::InitSampler(env, exports);
   return exports;
 }
 

@@ -53,3 +53,16 @@ export class AddonLoadError extends NnbenchError {
     super(message, "ERR_ADDON_LOAD", options);
   }
 }
+
+/** A benchmark's memory grew past its `memoryLimit`. */
+export class MemoryLimitError extends NnbenchError {
+  /** RSS growth over the benchmark's start when the limit was seen exceeded, in bytes. */
+  readonly grownBytes: number;
+  readonly limitBytes: number;
+
+  constructor(message: string, grownBytes: number, limitBytes: number) {
+    super(message, "ERR_MEMORY_LIMIT");
+    this.grownBytes = grownBytes;
+    this.limitBytes = limitBytes;
+  }
+}

@@ -5,3 +5,4 @@ export { loadNpy, loadNpySync, saveNpy, saveNpySync, readNpyInfoSync, type NpyIn
 export { loadNpz, loadNpzSync, saveNpz, saveNpzSync, npzKeysSync, type LoadNpzOptions, type SaveNpzOptions } from "./formats/npz.js";
 export { nativeMemory, resetNativePeak, type NativeMemoryStats } from "./memory.js";
 export * from "./matmul.js";
+export { MemorySampler, residentBytes, MEMORY_PHASES, DEFAULT_MEMORY_INTERVAL_MS, type MemoryPhase, type MemoryPeaks, type MemoryTimeline, type MemorySamplerOptions } from "./sampler.js";

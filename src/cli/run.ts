@@ -70,41 +70,62 @@ async function report(result: BenchmarkResult, targets: string[], log: Logger): 
   }
 }
 
-/** Runs `nnbench run` and returns its exit code. */
-export async function runCommand(target: string, opts: RunCommandOptions, loaded: LoadedConfig, log: Logger): Promise<number> {
+/** The settings of one `nnbench run`: the command line over the configuration file. */
+interface RunSettings {
+  readonly jobs: number;
+  readonly repeat: number | undefined;
+  readonly warmup: number | undefined;
+  readonly timeout: number | undefined;
+  readonly targets: string[];
+  readonly isolate: boolean;
+  readonly tags: string[];
+}
+
+function settingsOf(opts: RunCommandOptions, loaded: LoadedConfig): RunSettings {
   const cfg = loaded.config;
-  const jobs = opts.jobs ?? cfg.jobs ?? 1;
-  const repeat = opts.repeat ?? cfg.repeat;
-  const warmup = opts.warmup ?? cfg.warmup;
-  const timeout = opts.timeout ?? cfg.timeout;
-  const targets = opts.output.length > 0 ? opts.output : cfg.output ? [cfg.output] : [];
-  for (const t of targets) getReporter(t); // reject an unknown target before spending time on a run
-  if (!existsSync(target)) throw new UsageError(`no such benchmark file or directory: ${target}`);
-  const root = path.resolve(statSync(target).isDirectory() ? target : path.dirname(target));
+  return {
+    jobs: opts.jobs ?? cfg.jobs ?? 1,
+    repeat: opts.repeat ?? cfg.repeat,
+    warmup: opts.warmup ?? cfg.warmup,
+    timeout: opts.timeout ?? cfg.timeout,
+    targets: opts.output.length > 0 ? opts.output : cfg.output ? [cfg.output] : [],
+    isolate: opts.isolate,
+    tags: opts.tag,
+  };
+}
 
-  const context: JsonObject = await buildContext(await contextFromEntries([...(cfg.context ?? []), ...opts.context], loaded));
-  const name = opts.name ?? generatedName();
-  const timestamp = Math.floor(Date.now() / 1000);
-  const progress = new Progress(process.stderr, progressEnabled(process.stderr));
-  const finished: BenchmarkRecord[] = [];
-  const running = new Set<string>();
-  const useChildren = jobs > 1 || opts.isolate || timeout !== undefined;
-  let pool: WorkerPool | undefined;
+/** The run's identity, fixed before it starts, and what it has done so far (for a partial result). */
+interface RunState {
+  readonly name: string;
+  readonly context: JsonObject;
+  readonly timestamp: number;
+  readonly progress: Progress;
+  /** Records finished in this process. */
+  readonly finished: BenchmarkRecord[];
+  /** Benchmarks running in this process. */
+  readonly running: Set<string>;
+  pool?: WorkerPool;
+}
 
-  // Ctrl-C or SIGTERM: keep what finished, mark the run partial, write it and leave.
+/**
+ * Ctrl-C or SIGTERM: keep what finished, mark the run partial, write it and leave.
+ * Returns a function that removes the handlers, and tells whether a signal arrived.
+ */
+function onInterrupt(state: RunState, targets: string[], log: Logger): { interrupted: () => boolean; remove: () => void } {
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) return;
     interrupted = true;
+    const { pool } = state;
     pool?.stop();
-    progress.clear();
-    const records = pool ? pool.records() : [...finished];
-    const still = pool ? pool.running() : [...running];
+    state.progress.clear();
+    const records = pool ? pool.records() : [...state.finished];
+    const still = pool ? pool.running() : [...state.running];
     const partial: BenchmarkResult = {
-      run: name,
-      context,
+      run: state.name,
+      context: state.context,
       benchmarks: [...records, ...still.map((n) => interruptedRecord(n, signal))],
-      timestamp,
+      timestamp: state.timestamp,
       partial: true,
     };
     log.warn(`interrupted by ${signal}: writing the ${records.length} finished benchmark records as a partial result`);
@@ -119,64 +140,100 @@ export async function runCommand(target: string, opts: RunCommandOptions, loaded
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  return {
+    interrupted: () => interrupted,
+    remove: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
 
+/** Runs the benchmarks of `target` in child processes. */
+async function runInChildren(target: string, root: string, s: RunSettings, state: RunState, log: Logger): Promise<BenchmarkResult> {
+  const { progress } = state;
+  const pool = new WorkerPool({
+    jobs: s.jobs,
+    isolate: s.isolate,
+    ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
+    options: { tags: s.tags, ...(s.repeat !== undefined ? { repeat: s.repeat } : {}), ...(s.warmup !== undefined ? { warmup: s.warmup } : {}) },
+    log,
+    onStart: (n, bytes) => progress.start(n, bytes),
+    onEnd: (r, bytes) => progress.end(r.name, r.error_occurred, bytes),
+    onMemory: (bytes) => progress.memory(bytes),
+  });
+  state.pool = pool;
+  const items = await pool.list(target);
+  progress.total = items.some((i) => i.size < 0) ? undefined : items.reduce((n, i) => n + i.size, 0);
+  log.debug(`running ${items.length} benchmarks and families in child processes (${s.jobs} at a time${s.isolate ? ", isolated" : ""})`);
+  const benchmarks = await pool.run(items, root);
+  return { run: state.name, context: state.context, benchmarks, timestamp: state.timestamp };
+}
+
+/** Runs the benchmarks of `target` in this process. */
+async function runHere(target: string, s: RunSettings, state: RunState): Promise<BenchmarkResult> {
+  const { progress, running, finished } = state;
+  const items = await collect(target, { tags: s.tags });
+  progress.total = items.every((i) => i.kind !== "family" || i.size >= 0)
+    ? items.reduce((n, i) => n + (i.kind === "family" ? i.size : 1), 0)
+    : undefined;
+  const memoryTimer = setInterval(() => progress.memory(heldBytes()), 250);
+  memoryTimer.unref();
+  try {
+    const result = await run(items, {
+      name: state.name,
+      context: state.context,
+      ...(s.repeat !== undefined ? { repeat: s.repeat } : {}),
+      ...(s.warmup !== undefined ? { warmup: s.warmup } : {}),
+      onBenchmarkStart: (info) => {
+        running.add(info.name);
+        progress.start(info.name, heldBytes());
+      },
+      onBenchmarkEnd: (record) => {
+        running.delete(record.name);
+        finished.push(record);
+        progress.end(record.name, record.error_occurred, heldBytes());
+      },
+    });
+    return { ...result, timestamp: state.timestamp };
+  } finally {
+    clearInterval(memoryTimer);
+  }
+}
+
+/** The exit code for a finished result, after warning about the benchmarks that failed. */
+function exitCodeOf(result: BenchmarkResult, log: Logger): number {
+  const failed = result.benchmarks.filter((b) => b.error_occurred);
+  if (failed.length === 0) return RUN_EXIT.ok;
+  log.warn(`${failed.length} of ${result.benchmarks.length} benchmarks failed: ${failed.map((b) => b.name).join(", ")}`);
+  return RUN_EXIT.benchmarkFailed;
+}
+
+/** Runs `nnbench run` and returns its exit code. */
+export async function runCommand(target: string, opts: RunCommandOptions, loaded: LoadedConfig, log: Logger): Promise<number> {
+  const s = settingsOf(opts, loaded);
+  for (const t of s.targets) getReporter(t); // reject an unknown target before spending time on a run
+  if (!existsSync(target)) throw new UsageError(`no such benchmark file or directory: ${target}`);
+  const root = path.resolve(statSync(target).isDirectory() ? target : path.dirname(target));
+
+  const state: RunState = {
+    context: await buildContext(await contextFromEntries([...(loaded.config.context ?? []), ...opts.context], loaded)),
+    name: opts.name ?? generatedName(),
+    timestamp: Math.floor(Date.now() / 1000),
+    progress: new Progress(process.stderr, progressEnabled(process.stderr)),
+    finished: [],
+    running: new Set(),
+  };
+  const signals = onInterrupt(state, s.targets, log);
   let result: BenchmarkResult;
   try {
-    if (useChildren) {
-      pool = new WorkerPool({
-        jobs,
-        isolate: opts.isolate,
-        ...(timeout !== undefined ? { timeout } : {}),
-        options: { tags: opts.tag, ...(repeat !== undefined ? { repeat } : {}), ...(warmup !== undefined ? { warmup } : {}) },
-        log,
-        onStart: (n, bytes) => progress.start(n, bytes),
-        onEnd: (r, bytes) => progress.end(r.name, r.error_occurred, bytes),
-        onMemory: (bytes) => progress.memory(bytes),
-      });
-      const items = await pool.list(target);
-      progress.total = items.some((i) => i.size < 0) ? undefined : items.reduce((n, i) => n + i.size, 0);
-      log.debug(`running ${items.length} benchmarks and families in child processes (${jobs} at a time${opts.isolate ? ", isolated" : ""})`);
-      const benchmarks = await pool.run(items, root);
-      result = { run: name, context, benchmarks, timestamp };
-    } else {
-      const items = await collect(target, { tags: opts.tag });
-      progress.total = items.every((i) => i.kind !== "family" || i.size >= 0)
-        ? items.reduce((n, i) => n + (i.kind === "family" ? i.size : 1), 0)
-        : undefined;
-      const memoryTimer = setInterval(() => progress.memory(heldBytes()), 250);
-      memoryTimer.unref();
-      try {
-        result = await run(items, {
-          name,
-          context,
-          ...(repeat !== undefined ? { repeat } : {}),
-          ...(warmup !== undefined ? { warmup } : {}),
-          onBenchmarkStart: (info) => {
-            running.add(info.name);
-            progress.start(info.name, heldBytes());
-          },
-          onBenchmarkEnd: (record) => {
-            running.delete(record.name);
-            finished.push(record);
-            progress.end(record.name, record.error_occurred, heldBytes());
-          },
-        });
-      } finally {
-        clearInterval(memoryTimer);
-      }
-      result = { ...result, timestamp };
-    }
+    const useChildren = s.jobs > 1 || s.isolate || s.timeout !== undefined;
+    result = useChildren ? await runInChildren(target, root, s, state, log) : await runHere(target, s, state);
   } finally {
-    progress.clear();
+    state.progress.clear();
   }
-  if (interrupted) return new Promise<number>(() => undefined); // the signal handler exits
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
-  await report(result, targets, log);
-  const failed = result.benchmarks.filter((b) => b.error_occurred);
-  if (failed.length > 0) {
-    log.warn(`${failed.length} of ${result.benchmarks.length} benchmarks failed: ${failed.map((b) => b.name).join(", ")}`);
-    return RUN_EXIT.benchmarkFailed;
-  }
-  return RUN_EXIT.ok;
+  if (signals.interrupted()) return new Promise<number>(() => undefined); // the signal handler exits
+  signals.remove();
+  await report(result, s.targets, log);
+  return exitCodeOf(result, log);
 }

@@ -1,0 +1,51 @@
+/**
+ * The timed loop: warmup calls, then timed calls of a benchmark function, each bounded by the benchmark's timeout.
+ */
+
+import type { Benchmark } from "../types.js";
+
+/** A benchmark call that did not settle within its timeout. */
+export class TimeoutError extends Error {}
+
+/** Whether `v` is a thenable. */
+export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as { then?: unknown }).then === "function";
+}
+
+async function awaitWithTimeout(p: Promise<unknown>, ms: number | undefined): Promise<unknown> {
+  if (ms === undefined) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`timed out after ${ms} ms`)), ms);
+  });
+  p.catch(() => undefined); // an abandoned call must not become an unhandled rejection
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What the timed loop produced so far: kept when a call throws, so finished samples still count. */
+export interface CallResults {
+  /** Wall time of each finished timed call, in nanoseconds. */
+  readonly samples: number[];
+  /** The last call's return value. */
+  value: unknown;
+}
+
+/** Calls `bm.fn(args)` `warmup` times untimed, then `repeat` times timed, into `out`; throws the first error. */
+export async function timedCalls(bm: Benchmark, args: Readonly<Record<string, unknown>>, warmup: number, repeat: number, out: CallResults): Promise<void> {
+  const call = async (timed: boolean): Promise<void> => {
+    const t0 = process.hrtime.bigint();
+    try {
+      let r = bm.fn(args);
+      if (isPromiseLike(r)) r = await awaitWithTimeout(Promise.resolve(r), bm.timeout);
+      out.value = r;
+    } finally {
+      if (timed) out.samples.push(Number(process.hrtime.bigint() - t0));
+    }
+  };
+  for (let w = 0; w < warmup; w++) await call(false);
+  for (let n = 0; n < repeat; n++) await call(true);
+}

@@ -12,6 +12,7 @@ import type { BenchmarkRecord, BenchmarkResult, JsonObject } from "../types.js";
 import { contextFromEntries } from "./context.js";
 import type { Logger } from "./log.js";
 import { Progress, progressEnabled } from "./progress.js";
+import type { MemoryCommandOptions } from "./protocol.js";
 import { WorkerPool } from "./workers.js";
 
 /** Options of `nnbench run` as parsed from the command line. */
@@ -25,6 +26,8 @@ export interface RunCommandOptions {
   warmup?: number;
   isolate: boolean;
   timeout?: number;
+  /** Memory sampling, limits and budgets, passed to `run()` here or in each child. */
+  memory?: MemoryCommandOptions;
 }
 
 /** Exit codes of `nnbench run`. */
@@ -79,6 +82,7 @@ interface RunSettings {
   readonly targets: string[];
   readonly isolate: boolean;
   readonly tags: string[];
+  readonly memory: MemoryCommandOptions;
 }
 
 function settingsOf(opts: RunCommandOptions, loaded: LoadedConfig): RunSettings {
@@ -91,6 +95,7 @@ function settingsOf(opts: RunCommandOptions, loaded: LoadedConfig): RunSettings 
     targets: opts.output.length > 0 ? opts.output : cfg.output ? [cfg.output] : [],
     isolate: opts.isolate,
     tags: opts.tag,
+    memory: opts.memory ?? {},
   };
 }
 
@@ -156,7 +161,7 @@ async function runInChildren(target: string, root: string, s: RunSettings, state
     jobs: s.jobs,
     isolate: s.isolate,
     ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
-    options: { tags: s.tags, ...(s.repeat !== undefined ? { repeat: s.repeat } : {}), ...(s.warmup !== undefined ? { warmup: s.warmup } : {}) },
+    options: { tags: s.tags, ...(s.repeat !== undefined ? { repeat: s.repeat } : {}), ...(s.warmup !== undefined ? { warmup: s.warmup } : {}), memory: s.memory },
     log,
     onStart: (n, bytes) => progress.start(n, bytes),
     onEnd: (r, bytes) => progress.end(r.name, r.error_occurred, bytes),
@@ -185,6 +190,7 @@ async function runHere(target: string, s: RunSettings, state: RunState): Promise
       context: state.context,
       ...(s.repeat !== undefined ? { repeat: s.repeat } : {}),
       ...(s.warmup !== undefined ? { warmup: s.warmup } : {}),
+      ...s.memory,
       onBenchmarkStart: (info) => {
         running.add(info.name);
         progress.start(info.name, heldBytes());

@@ -23,8 +23,10 @@ export interface ResultRow {
   benchmark: BenchmarkRecord | null;
 }
 
-const ERROR_KINDS: readonly ErrorKind[] = ["error", "crash", "oom", "timeout", "interrupted"];
+const ERROR_KINDS: readonly ErrorKind[] = ["error", "crash", "oom", "timeout", "interrupted", "memory_limit"];
 const MEMORY_KEYS = ["native_peak_bytes", "native_delta_bytes", "heap_used_delta_bytes"] as const;
+/** Memory figures a record may carry (written by this version; absent in older and Python records). */
+const OPTIONAL_MEMORY_KEYS = ["rss_peak_bytes", "rss_start_bytes", "rss_end_bytes", "external_peak_bytes", "heap_peak_bytes", "retained_bytes"] as const;
 const STATS_KEYS = ["min", "max", "mean", "median", "p75", "p99", "stddev"] as const;
 
 /** True for a plain JSON object (not an array, not null). */
@@ -45,9 +47,10 @@ function parseMemory(value: unknown, source: string, where: string): MemoryRecor
   if (!isJsonObject(value)) fail(source, where, "expected an object");
   const out: Record<string, JsonValue> = { ...value };
   for (const key of MEMORY_KEYS) out[key] = finiteNumber(value[key], source, `${where}.${key}`);
-  if (value.rss_peak_bytes !== undefined) {
-    out.rss_peak_bytes = finiteNumber(value.rss_peak_bytes, source, `${where}.rss_peak_bytes`);
-  }
+  for (const key of OPTIONAL_MEMORY_KEYS) if (value[key] !== undefined) out[key] = finiteNumber(value[key], source, `${where}.${key}`);
+  if (value.rss_method !== undefined && value.rss_method !== "hwm" && value.rss_method !== "sampled")
+    fail(source, `${where}.rss_method`, `expected "hwm" or "sampled", got ${JSON.stringify(value.rss_method)}`);
+  if (value.timeline !== undefined && !isJsonObject(value.timeline)) fail(source, `${where}.timeline`, "expected an object");
   return out as unknown as MemoryRecord;
 }
 

@@ -32,6 +32,7 @@
       "cflags": ["-fPIC"],
       "sources": [
         "native/kernel/gemm.cpp",
+        "native/kernel/dispatch.cpp",
         "native/kernel/thread_pool.cpp",
         "native/kernel/cpu_features.cpp",
         "native/kernel/gemm_4xn_portable.cpp"

@@ -66,3 +66,10 @@ export class MemoryLimitError extends NnbenchError {
     this.limitBytes = limitBytes;
   }
 }
+
+/** The comparison is misconfigured: a bad comparison file, comparator or threshold. */
+export class ComparisonError extends NnbenchError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, "ERR_COMPARISON", options);
+  }
+}

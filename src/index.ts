@@ -13,4 +13,5 @@ export { ParameterSyntaxError } from "./define/params.js";
 export { toJsonValue, type Jsonifier } from "./run/jsonify.js";
 export { summarize, percentile } from "./stats/summary.js";
 export * from "./reporter/index.js";
-export * from "./compare/compare.js";
+export * from "./compare/index.js";
+export { mannWhitneyU, type Alternative, type MannWhitneyMethod, type MannWhitneyResult } from "./stats/mann-whitney.js";

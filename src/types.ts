@@ -59,6 +59,9 @@ export interface MemoryRecord {
   timeline?: MemoryTimelineRecord;
 }
 
+/** The numeric fields of a record's `memory` object, in the order files lay them out. */
+export const MEMORY_FIELDS = ["native_peak_bytes", "native_delta_bytes", "heap_used_delta_bytes", "rss_peak_bytes"] as const satisfies readonly (keyof MemoryRecord)[];
+
 /** Summary statistics over timed samples, in nanoseconds. */
 export interface SampleStats {
   min: number;
@@ -69,6 +72,9 @@ export interface SampleStats {
   p99: number;
   stddev: number;
 }
+
+/** The fields of a record's `stats` object, in the order files lay them out. */
+export const STATS_FIELDS = ["min", "max", "mean", "median", "p75", "p99", "stddev"] as const satisfies readonly (keyof SampleStats)[];
 
 /** One benchmark's outcome, in the serialized (snake_case) form shared with Python nnbench. */
 export interface BenchmarkRecord {

@@ -1,13 +1,13 @@
-// The GEMM driver: picks the kernel table for the active ISA, chooses a path per product (zero
-// fill, matrix-vector, vector-matrix or blocked GEMM), sizes a per-call workspace and splits the
-// work over the thread pool. Compiled without ISA flags; only the tables run ISA instructions.
+// The GEMM driver: over the kernel table of the active ISA (dispatch.cpp), chooses a path per
+// product (zero fill, matrix-vector, vector-matrix, few columns or blocked GEMM), sizes a per-call
+// workspace and splits the work over the thread pool. Compiled without ISA flags; only the tables
+// run ISA instructions.
 #include "gemm.h"
 
 #include <atomic>
 #include <memory>
 #include <cstdlib>
 #include <cstring>
-#include <chrono>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -38,50 +38,6 @@ constexpr int64_t kDirectDepth = 2;
 constexpr double kBatchTaskFlops = 1 << 24;
 
 std::atomic<int> g_threads{0};  // 0: not set yet, use the hardware's count
-std::atomic<int> g_isa{-1};     // -1: not chosen yet
-
-ThreadPool& Pool() {
-  // Never destroyed: a product may still run on a libuv thread while the process exits.
-  static ThreadPool* pool = new ThreadPool();
-  return *pool;
-}
-
-bool Supported(Isa isa) {
-  switch (isa) {
-    case Isa::kPortable:
-      return true;
-    case Isa::kAvx2:
-      return CpuHasAvx2Fma() && SgemmKernelsAvx2() != nullptr && DgemmKernelsAvx2() != nullptr;
-    case Isa::kAvx512:
-      return CpuHasAvx512() && SgemmKernelsAvx512() != nullptr &&
-             DgemmKernelsAvx512() != nullptr;
-  }
-  return false;
-}
-
-Isa InitialIsa() {
-  const char* env = std::getenv("NNBENCH_GEMM_ISA");
-  Isa wanted;
-  if (env != nullptr && ParseIsa(env, &wanted) && Supported(wanted)) return wanted;
-  return DetectIsa();
-}
-
-const KernelSet<float>& TableFor(Isa isa, float*) {
-  if (isa == Isa::kAvx512) return *SgemmKernelsAvx512();
-  if (isa == Isa::kAvx2) return *SgemmKernelsAvx2();
-  return *SgemmKernelsPortable();
-}
-
-const KernelSet<double>& TableFor(Isa isa, double*) {
-  if (isa == Isa::kAvx512) return *DgemmKernelsAvx512();
-  if (isa == Isa::kAvx2) return *DgemmKernelsAvx2();
-  return *DgemmKernelsPortable();
-}
-
-template <typename T>
-const KernelSet<T>& Table() {
-  return TableFor(ActiveIsa(), static_cast<T*>(nullptr));
-}
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t RoundUp(int64_t a, int64_t b) { return CeilDiv(a, b) * b; }
@@ -305,155 +261,236 @@ struct Sync {
   std::unique_ptr<std::atomic<bool>[]> claimed;
 };
 
+/** Thread `tid` of `threads` zeroes its rows of C (products with k == 0). */
+template <typename T>
+void ZeroPart(const Product<T>& p, int tid, int threads) {
+  const int64_t r0 = p.m * tid / threads;
+  const int64_t r1 = p.m * (tid + 1) / threads;
+  for (int64_t i = r0; i < r1; ++i) {
+    for (int64_t j = 0; j < p.n; ++j) p.c[i * p.ldc + j] = T(0);
+  }
+}
+
+/** Thread `tid` of `threads` computes its rows of a matrix-vector product, in groups of 4 rows. */
+template <typename T>
+void GemvNPart(const KernelSet<T>& ks, const Product<T>& p, const Workspace<T>& ws, int tid,
+               int threads) {
+  const int64_t groups = CeilDiv(p.m, 4);
+  const int64_t r0 = Min(p.m, groups * tid / threads * 4);
+  const int64_t r1 = Min(p.m, groups * (tid + 1) / threads * 4);
+  if (r1 <= r0) return;
+  const T* x = ws.x != nullptr ? ws.x : p.b;
+  T* y = ws.y != nullptr ? ws.y : p.c;
+  ks.gemv_n(r1 - r0, p.k, p.a + r0 * p.lda, p.lda, x, y + r0);
+}
+
+/** Thread `tid` of `threads` computes its rows of a product with few columns (inner products). */
+template <typename T>
+void FewColumnsPart(const KernelSet<T>& ks, const Product<T>& p, const Workspace<T>& ws, int tid,
+                    int threads) {
+  const int64_t r0 = p.m * tid / threads;
+  const int64_t r1 = p.m * (tid + 1) / threads;
+  if (r1 <= r0) return;
+  ks.gemm_few_columns(r1 - r0, p.n, p.k, p.a + r0 * p.lda, p.lda, ws.bt, TransposedStride(p),
+                      p.c + r0 * p.ldc, p.ldc);
+}
+
+/** Thread `tid` of `threads` computes its columns of a vector-matrix product, 16 at a time. */
+template <typename T>
+void GemvTPart(const KernelSet<T>& ks, const Product<T>& p, int tid, int threads) {
+  const int64_t chunks = CeilDiv(p.n, 16);
+  const int64_t c0 = Min(p.n, chunks * tid / threads * 16);
+  const int64_t c1 = Min(p.n, chunks * (tid + 1) / threads * 16);
+  // Column slices small enough that the running sums stay in L1 while B streams by.
+  constexpr int64_t kSlice = 2048;
+  for (int64_t c = c0; c < c1; c += kSlice) {
+    ks.gemv_t(p.k, Min(kSlice, c1 - c), p.a, p.b + c, p.ldb, p.c + c);
+  }
+}
+
+/** How one thread takes part in a blocked product. */
+struct BlockedPlan {
+  int tid;
+  int threads;
+  int tn;  // columns of the thread grid
+  int tj;  // this thread's column in the grid
+  // Rows go in blocks of whole register tiles, at most mc rows each, balanced to within a tile:
+  // row tiles [t0, t1) in `blocks` blocks. When threads split the rows (`dynamic`), they take
+  // blocks from a shared counter rather than fixed halves, so a thread the OS delays (on a busy
+  // machine) leaves its share to the others; there are then at least two blocks per thread, and
+  // a multiple of the thread count.
+  bool dynamic;
+  int64_t t0;
+  int64_t t1;
+  int64_t blocks;
+  // With few column panels a packed A block would be used only a few times: packing it costs
+  // more than reading A in place, which also streams it only once.
+  bool direct;
+  int64_t depth;  // depth of one packed B block
+  // Threads that split only the columns pack and read just their own panels, in a region of the
+  // B buffer that is theirs for the whole product: no barrier is needed, and no thread can
+  // overwrite panels another is still reading, whatever the depth of each block.
+  bool own_panels;
+};
+
+template <typename T>
+BlockedPlan PlanBlocked(const KernelSet<T>& ks, const Product<T>& p, int tid, int threads) {
+  BlockedPlan plan;
+  plan.tid = tid;
+  plan.threads = threads;
+  int tm = 1;
+  plan.tn = 1;
+  ThreadGrid(p.m, p.n, ks.mr, ks.nr, threads, &tm, &plan.tn);
+  const int ti = tid / plan.tn;
+  plan.tj = tid % plan.tn;
+  plan.dynamic = threads > 1 && plan.tn == 1;
+  const int64_t tiles_m = CeilDiv(p.m, ks.mr);
+  const int64_t tiles_per_block = Max(1, ks.mc / ks.mr);
+  plan.t0 = plan.dynamic ? 0 : tiles_m * ti / tm;
+  plan.t1 = plan.dynamic ? tiles_m : tiles_m * (ti + 1) / tm;
+  plan.blocks = CeilDiv(plan.t1 - plan.t0, tiles_per_block);
+  if (plan.dynamic) {
+    plan.blocks = RoundUp(Max(plan.blocks, 2 * static_cast<int64_t>(threads)), threads);
+  }
+  plan.direct = ReadsAInPlace(ks, p.n);
+  plan.depth = DepthBlock(ks, p);
+  plan.own_panels = tm == 1;
+  return plan;
+}
+
+/** One depth block of one column block, as one share computes it. */
+template <typename T>
+struct Step {
+  int64_t jc;  // first column of the column block
+  int64_t c0;  // this share's columns within the block: [c0, c1)
+  int64_t c1;
+  int64_t pc;  // first row of B (column of A) of the depth block
+  int64_t kc;  // its depth
+  const T* b_panels;  // packed B panels of columns c0..c1
+};
+
+/** Computes row block `b` of one step: C[rows of b, c0..c1] (+)= A[rows of b, pc..] * panels. */
+template <typename T>
+void ComputeRowBlock(const KernelSet<T>& ks, const Product<T>& p, const BlockedPlan& plan,
+                     const Step<T>& step, T* a_pack, int64_t b) {
+  const int64_t span = plan.t1 - plan.t0;
+  const int64_t ic = Min(p.m, (plan.t0 + span * b / plan.blocks) * ks.mr);
+  const int64_t mc = Min(p.m, (plan.t0 + span * (b + 1) / plan.blocks) * ks.mr) - ic;
+  if (mc <= 0) return;
+  T* c_block = p.c + ic * p.ldc + step.jc + step.c0;
+  const T* a_block = p.a + ic * p.lda + step.pc;
+  const bool accumulate = step.pc > 0;
+  if (plan.direct) {
+    ks.macro_direct(mc, step.c1 - step.c0, step.kc, a_block, p.lda, step.b_panels, c_block, p.ldc,
+                    accumulate);
+  } else {
+    ks.pack_a(mc, step.kc, a_block, p.lda, a_pack);
+    ks.macro(mc, step.c1 - step.c0, step.kc, a_pack, step.b_panels, c_block, p.ldc, accumulate);
+  }
+}
+
+/** Computes the row blocks of one step: this thread's fixed ones, or those it takes a ticket for. */
+template <typename T>
+void ComputeRowBlocks(const KernelSet<T>& ks, const Product<T>& p, const BlockedPlan& plan,
+                      const Step<T>& step, T* a_pack, std::atomic<int64_t>& tickets) {
+  if (plan.dynamic) {
+    for (int64_t b = tickets.fetch_add(1, std::memory_order_relaxed); b < plan.blocks;
+         b = tickets.fetch_add(1, std::memory_order_relaxed)) {
+      ComputeRowBlock(ks, p, plan, step, a_pack, b);
+    }
+  } else {
+    for (int64_t b = 0; b < plan.blocks; ++b) ComputeRowBlock(ks, p, plan, step, a_pack, b);
+  }
+}
+
+/**
+ * One share of a blocked product: with own_panels, the columns of share `share` (a thread's,
+ * unless another thread took it over); otherwise this thread's part of the rows. Walks the column
+ * blocks and their depth blocks, packing the share's panels of B and computing with them.
+ */
+template <typename T>
+void RunShare(const KernelSet<T>& ks, const Product<T>& p, const Workspace<T>& ws,
+              const BlockedPlan& plan, int share, Sync* sync) {
+  const int64_t nr = ks.nr;
+  const int col_share = plan.own_panels ? share : plan.tj;
+  const int64_t own_offset =
+      plan.own_panels
+          ? share * CeilDiv(CeilDiv(Min(ks.nc, p.n), nr), plan.threads) * nr * Min(plan.depth, p.k)
+          : 0;
+  T* a_pack = ws.a_pack + plan.tid * ws.a_stride;
+  int iteration = 0;
+  for (int64_t jc = 0; jc < p.n; jc += ks.nc) {
+    const int64_t nc = Min(ks.nc, p.n - jc);
+    const int64_t panels = CeilDiv(nc, nr);
+    const int64_t s0 = panels * share / plan.threads;  // the panels this share packs: [s0, s1)
+    const int64_t s1 = panels * (share + 1) / plan.threads;
+    Step<T> step;
+    step.jc = jc;
+    step.c0 = Min(nc, panels * col_share / plan.tn * nr);
+    step.c1 = Min(nc, panels * (col_share + 1) / plan.tn * nr);
+    for (int64_t pc = 0; pc < p.k; pc += plan.depth) {
+      step.pc = pc;
+      step.kc = Min(plan.depth, p.k - pc);
+      // Two B buffers alternate: packing the next block may overlap with others still reading
+      // the previous one, and the barrier after each packing keeps a buffer from being
+      // overwritten while it is read. The ticket counters alternate the same way. With
+      // own_panels, b_pack points at the share's own region, holding panels s0.. (which are the
+      // columns c0..c1 it computes).
+      T* b_pack = ws.b_pack[iteration & 1] + own_offset;
+      T* b_mine = plan.own_panels ? b_pack : b_pack + s0 * nr * step.kc;
+      std::atomic<int64_t>& tickets = sync->tickets[iteration & 1];
+      ++iteration;
+      if (s1 > s0) {
+        ks.pack_b(step.kc, Min(nc, s1 * nr) - s0 * nr, p.b + pc * p.ldb + jc + s0 * nr, p.ldb,
+                  b_mine);
+      }
+      if (!plan.own_panels) {
+        sync->barrier.Wait();
+        // Every thread has finished taking tickets of the previous depth block: reset its
+        // counter for the next one (nobody takes from it before the next barrier).
+        if (plan.tid == 0) sync->tickets[iteration & 1].store(0, std::memory_order_relaxed);
+      }
+      if (step.c1 <= step.c0) continue;
+      step.b_panels = plan.own_panels ? b_mine : b_pack + step.c0 * step.kc;
+      ComputeRowBlocks(ks, p, plan, step, a_pack, tickets);
+    }
+  }
+}
+
+/** Thread `tid` of `threads` does its share of a blocked product. */
+template <typename T>
+void BlockedPart(const KernelSet<T>& ks, const Product<T>& p, const Workspace<T>& ws, int tid,
+                 int threads, Sync* sync) {
+  const BlockedPlan plan = PlanBlocked(ks, p, tid, threads);
+  if (!plan.own_panels || threads == 1) {
+    RunShare(ks, p, ws, plan, tid, sync);
+    return;
+  }
+  // Column shares are independent: a thread that finishes its own takes over any share whose
+  // thread has not started yet (on a busy machine the OS may run it late).
+  for (int k = 0; k < threads; ++k) {
+    const int share = (tid + k) % threads;
+    if (!sync->claimed[share].exchange(true, std::memory_order_acq_rel)) {
+      RunShare(ks, p, ws, plan, share, sync);
+    }
+  }
+}
+
 /** Thread `tid` of `threads` does its share of one product. */
 template <typename T>
 void RunPart(const KernelSet<T>& ks, const Product<T>& p, Path path, const Workspace<T>& ws,
              int tid, int threads, Sync* sync) {
-  if (path == Path::kZero) {
-    const int64_t r0 = p.m * tid / threads;
-    const int64_t r1 = p.m * (tid + 1) / threads;
-    for (int64_t i = r0; i < r1; ++i) {
-      for (int64_t j = 0; j < p.n; ++j) p.c[i * p.ldc + j] = T(0);
-    }
-    return;
-  }
-  if (path == Path::kGemvN) {
-    const int64_t groups = CeilDiv(p.m, 4);
-    const int64_t r0 = Min(p.m, groups * tid / threads * 4);
-    const int64_t r1 = Min(p.m, groups * (tid + 1) / threads * 4);
-    if (r1 > r0) {
-      const T* x = ws.x != nullptr ? ws.x : p.b;
-      T* y = ws.y != nullptr ? ws.y : p.c;
-      ks.gemv_n(r1 - r0, p.k, p.a + r0 * p.lda, p.lda, x, y + r0);
-    }
-    return;
-  }
-  if (path == Path::kFewColumns) {
-    const int64_t r0 = p.m * tid / threads;
-    const int64_t r1 = p.m * (tid + 1) / threads;
-    if (r1 > r0) {
-      ks.gemm_few_columns(r1 - r0, p.n, p.k, p.a + r0 * p.lda, p.lda, ws.bt, TransposedStride(p),
-                          p.c + r0 * p.ldc, p.ldc);
-    }
-    return;
-  }
-  if (path == Path::kGemvT) {
-    const int64_t chunks = CeilDiv(p.n, 16);
-    const int64_t c0 = Min(p.n, chunks * tid / threads * 16);
-    const int64_t c1 = Min(p.n, chunks * (tid + 1) / threads * 16);
-    // Column slices small enough that the running sums stay in L1 while B streams by.
-    constexpr int64_t kSlice = 2048;
-    for (int64_t c = c0; c < c1; c += kSlice) {
-      ks.gemv_t(p.k, Min(kSlice, c1 - c), p.a, p.b + c, p.ldb, p.c + c);
-    }
-    return;
-  }
-
-  const int64_t mr = ks.mr;
-  const int64_t nr = ks.nr;
-  int tm = 1;
-  int tn = 1;
-  ThreadGrid(p.m, p.n, mr, nr, threads, &tm, &tn);
-  const int ti = tid / tn;
-  const int tj = tid % tn;
-  // Rows go in blocks of whole register tiles, at most mc rows each, balanced to within a tile.
-  // When threads split the rows, they take blocks from a shared counter rather than fixed
-  // halves, so a thread the OS delays (on a busy machine) leaves its share to the others; there
-  // are then at least two blocks per thread, and a multiple of the thread count.
-  const bool dynamic = threads > 1 && tn == 1;
-  const int64_t tiles_m = CeilDiv(p.m, mr);
-  const int64_t tiles_per_block = Max(1, ks.mc / mr);
-  const int64_t t0 = dynamic ? 0 : tiles_m * ti / tm;
-  const int64_t t1 = dynamic ? tiles_m : tiles_m * (ti + 1) / tm;
-  int64_t blocks = CeilDiv(t1 - t0, tiles_per_block);
-  if (dynamic) blocks = RoundUp(Max(blocks, 2 * static_cast<int64_t>(threads)), threads);
-  const auto block_rows = [&](int64_t b, int64_t* ic, int64_t* mc) {
-    const int64_t first = Min(p.m, (t0 + (t1 - t0) * b / blocks) * mr);
-    const int64_t last = Min(p.m, (t0 + (t1 - t0) * (b + 1) / blocks) * mr);
-    *ic = first;
-    *mc = last - first;
-  };
-  T* a_pack = ws.a_pack + tid * ws.a_stride;
-  // With few column panels a packed A block would be used only a few times: packing it costs
-  // more than reading A in place, which also streams it only once.
-  const bool direct = ReadsAInPlace(ks, p.n);
-  const int64_t depth = DepthBlock(ks, p);
-  // Threads that split only the columns pack and read just their own panels, in a region of
-  // the B buffer that is theirs for the whole product: no barrier is needed, and no thread can
-  // overwrite panels another is still reading, whatever the depth of each block.
-  const bool own_panels = tm == 1;
-  // One share of the work: with own_panels, the columns of share `share` (a thread's, unless
-  // another thread took it over); otherwise this thread's part of the rows.
-  const auto run_share = [&](int share) {
-    const int col_share = own_panels ? share : tj;
-    const int64_t own_offset =
-        own_panels ? share * CeilDiv(CeilDiv(Min(ks.nc, p.n), nr), threads) * nr * Min(depth, p.k)
-                   : 0;
-    int iteration = 0;
-    for (int64_t jc = 0; jc < p.n; jc += ks.nc) {
-      const int64_t nc = Min(ks.nc, p.n - jc);
-      const int64_t panels = CeilDiv(nc, nr);
-      const int64_t c0 = Min(nc, panels * col_share / tn * nr);
-      const int64_t c1 = Min(nc, panels * (col_share + 1) / tn * nr);
-      const int64_t s0 = panels * share / threads;
-      const int64_t s1 = panels * (share + 1) / threads;
-      for (int64_t pc = 0; pc < p.k; pc += depth) {
-        const int64_t kc = Min(depth, p.k - pc);
-        // Two B buffers alternate: packing the next block may overlap with others still
-        // reading the previous one, and the barrier after each packing keeps a buffer from being
-        // overwritten while it is read. The ticket counters alternate the same way. With
-        // own_panels, b_pack points at the share's own region, holding panels s0.. (which are
-        // the columns c0..c1 it computes).
-        T* b_pack = ws.b_pack[iteration & 1] + own_offset;
-        T* b_mine = own_panels ? b_pack : b_pack + s0 * nr * kc;
-        std::atomic<int64_t>& tickets = sync->tickets[iteration & 1];
-        ++iteration;
-        if (s1 > s0) {
-          ks.pack_b(kc, Min(nc, s1 * nr) - s0 * nr, p.b + pc * p.ldb + jc + s0 * nr, p.ldb,
-                    b_mine);
-        }
-        if (!own_panels) {
-          sync->barrier.Wait();
-          // Every thread has finished taking tickets of the previous depth block: reset its
-          // counter for the next one (nobody takes from it before the next barrier).
-          if (tid == 0) sync->tickets[iteration & 1].store(0, std::memory_order_relaxed);
-        }
-        if (c1 <= c0) continue;
-        const T* b_panels = own_panels ? b_mine : b_pack + c0 * kc;
-        const auto compute = [&](int64_t b) {
-          int64_t ic = 0;
-          int64_t mc = 0;
-          block_rows(b, &ic, &mc);
-          if (mc <= 0) return;
-          T* c_block = p.c + ic * p.ldc + jc + c0;
-          if (direct) {
-            ks.macro_direct(mc, c1 - c0, kc, p.a + ic * p.lda + pc, p.lda, b_panels, c_block,
-                            p.ldc, pc > 0);
-          } else {
-            ks.pack_a(mc, kc, p.a + ic * p.lda + pc, p.lda, a_pack);
-            ks.macro(mc, c1 - c0, kc, a_pack, b_panels, c_block, p.ldc, pc > 0);
-          }
-        };
-        if (dynamic) {
-          for (int64_t b = tickets.fetch_add(1, std::memory_order_relaxed); b < blocks;
-               b = tickets.fetch_add(1, std::memory_order_relaxed)) {
-            compute(b);
-          }
-        } else {
-          for (int64_t b = 0; b < blocks; ++b) compute(b);
-        }
-      }
-    }
-  };
-  if (own_panels && threads > 1) {
-    // Column shares are independent: a thread that finishes its own takes over any share whose
-    // thread has not started yet (on a busy machine the OS may run it late).
-    for (int k = 0; k < threads; ++k) {
-      const int share = (tid + k) % threads;
-      if (!sync->claimed[share].exchange(true, std::memory_order_acq_rel)) run_share(share);
-    }
-  } else {
-    run_share(tid);
+  switch (path) {
+    case Path::kZero:
+      return ZeroPart(p, tid, threads);
+    case Path::kGemvN:
+      return GemvNPart(ks, p, ws, tid, threads);
+    case Path::kFewColumns:
+      return FewColumnsPart(ks, p, ws, tid, threads);
+    case Path::kGemvT:
+      return GemvTPart(ks, p, tid, threads);
+    case Path::kGemm:
+      return BlockedPart(ks, p, ws, tid, threads, sync);
   }
 }
 
@@ -490,104 +527,92 @@ void RunAlone(const KernelSet<T>& ks, const Product<T>& p, T* base) {
   Finish(p, path, ws);
 }
 
+/** The products of one Gemm call: one shape, each item at its own offsets. */
 template <typename T>
-void GemmBatch(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb,
-               T* c, int64_t ldc, const BatchItem* items, int64_t batch) {
-  if (m <= 0 || n <= 0 || batch <= 0) return;
-  const KernelSet<T>& ks = TileFor(Table<T>(), n);
-  const auto item = [&](int64_t i) {
+struct Batch {
+  int64_t m, n, k;
+  const T* a;
+  int64_t lda;
+  const T* b;
+  int64_t ldb;
+  T* c;
+  int64_t ldc;
+  const BatchItem* items;
+  int64_t size;
+
+  Product<T> Item(int64_t i) const {
     const BatchItem& it = items[i];
     return Product<T>{m, n, k, a + it.a, lda, b + it.b, ldb, c + it.c, ldc};
+  }
+};
+
+/** Every product on the calling thread, one after another. */
+template <typename T>
+void RunBatchAlone(const KernelSet<T>& ks, const Batch<T>& batch, Path path) {
+  const size_t elems = WorkspaceElems(ks, batch.Item(0), path, 1);
+  T* base = static_cast<T*>(t_scratch.Get(sizeof(T) * elems));
+  for (int64_t i = 0; i < batch.size; ++i) RunAlone(ks, batch.Item(i), base);
+}
+
+/** Whole products per task; each thread owns one workspace region. */
+template <typename T>
+void RunBatchSpread(const KernelSet<T>& ks, const Batch<T>& batch, Path path, int threads) {
+  const int64_t per = RoundUp(WorkspaceElems(ks, batch.Item(0), path, 1), kAlignElems);
+  T* base = static_cast<T*>(t_scratch.Get(sizeof(T) * per * threads));
+  std::atomic<int64_t> next{0};
+  auto job = [&](int tid) {
+    for (int64_t i = next.fetch_add(1); i < batch.size; i = next.fetch_add(1)) {
+      RunAlone(ks, batch.Item(i), base + tid * per);
+    }
   };
-  const Product<T> first = item(0);
+  SharedPool().Run(threads, job, /*cancellable=*/true);  // the caller can take every product
+}
+
+/** One product after another, every thread working on each. */
+template <typename T>
+void RunBatchTogether(const KernelSet<T>& ks, const Batch<T>& batch, Path path, int threads) {
+  const size_t elems = WorkspaceElems(ks, batch.Item(0), path, threads);
+  T* base = static_cast<T*>(t_scratch.Get(sizeof(T) * elems));
+  for (int64_t i = 0; i < batch.size; ++i) {
+    const Product<T> p = batch.Item(i);
+    const Workspace<T> ws = LayOut(ks, p, path, threads, base);
+    Sync sync(threads);
+    Prepare(p, path, ws);
+    auto job = [&](int tid) { RunPart(ks, p, path, ws, tid, threads, &sync); };
+    // Column shares can all be taken over by the caller: it need not wait for a worker that the
+    // OS has not run yet.
+    SharedPool().Run(threads, job, path == Path::kGemm && SplitsColumns(p.n, ks.nr, threads));
+    Finish(p, path, ws);
+  }
+}
+
+template <typename T>
+void GemmBatch(const Batch<T>& batch) {
+  if (batch.m <= 0 || batch.n <= 0 || batch.size <= 0) return;
+  const KernelSet<T>& ks = TileFor(ActiveKernels<T>(), batch.n);
+  const Product<T> first = batch.Item(0);
   const Path path = ChoosePath(ks, first);
   const int available = GetNumThreads();
   int threads = ThreadsFor(first, path, available);
   // Many small products: whole products per task. Large ones: all threads on each product.
-  const bool spread = batch > 1 && available > 1 && Flops(first) < kBatchTaskFlops &&
-                      Flops(first) * static_cast<double>(batch) >= kMinParallelFlops;
-  if (spread) threads = static_cast<int>(Min(available, batch));
+  const bool spread = batch.size > 1 && available > 1 && Flops(first) < kBatchTaskFlops &&
+                      Flops(first) * static_cast<double>(batch.size) >= kMinParallelFlops;
+  if (spread) threads = static_cast<int>(Min(available, batch.size));
 
-  std::unique_lock<std::mutex> lease(Pool().lease(), std::defer_lock);
+  std::unique_lock<std::mutex> lease(SharedPool().lease(), std::defer_lock);
   if (threads > 1 && !lease.try_lock()) threads = 1;  // pool busy: compute on this thread
 
   if (threads == 1) {
-    T* base = static_cast<T*>(t_scratch.Get(sizeof(T) * WorkspaceElems(ks, first, path, 1)));
-    for (int64_t i = 0; i < batch; ++i) RunAlone(ks, item(i), base);
+    RunBatchAlone(ks, batch, path);
   } else if (spread) {
-    // Whole products per task; each thread owns one workspace region.
-    const int64_t per = RoundUp(WorkspaceElems(ks, first, path, 1), kAlignElems);
-    T* base = static_cast<T*>(t_scratch.Get(sizeof(T) * per * threads));
-    std::atomic<int64_t> next{0};
-    auto job = [&](int tid) {
-      for (int64_t i = next.fetch_add(1); i < batch; i = next.fetch_add(1)) {
-        RunAlone(ks, item(i), base + tid * per);
-      }
-    };
-    Pool().Run(threads, job, /*cancellable=*/true);  // the caller can take every product
+    RunBatchSpread(ks, batch, path, threads);
   } else {
-    T* base =
-        static_cast<T*>(t_scratch.Get(sizeof(T) * WorkspaceElems(ks, first, path, threads)));
-    for (int64_t i = 0; i < batch; ++i) {
-      const Product<T> p = item(i);
-      const Workspace<T> ws = LayOut(ks, p, path, threads, base);
-      Sync sync(threads);
-      Prepare(p, path, ws);
-      auto job = [&](int tid) { RunPart(ks, p, path, ws, tid, threads, &sync); };
-      // Column shares can all be taken over by the caller: it need not wait for a worker that
-      // the OS has not run yet.
-      Pool().Run(threads, job, path == Path::kGemm && SplitsColumns(p.n, ks.nr, threads));
-      Finish(p, path, ws);
-    }
+    RunBatchTogether(ks, batch, path, threads);
   }
   t_scratch.Trim(kKeepScratchBytes);
 }
 
 }  // namespace
-
-const char* IsaName(Isa isa) {
-  switch (isa) {
-    case Isa::kPortable:
-      return "portable";
-    case Isa::kAvx2:
-      return "avx2";
-    case Isa::kAvx512:
-      return "avx512";
-  }
-  return "unknown";
-}
-
-bool ParseIsa(const char* name, Isa* out) {
-  for (Isa isa : {Isa::kPortable, Isa::kAvx2, Isa::kAvx512}) {
-    if (std::strcmp(name, IsaName(isa)) == 0) {
-      *out = isa;
-      return true;
-    }
-  }
-  return false;
-}
-
-Isa DetectIsa() {
-  if (Supported(Isa::kAvx512)) return Isa::kAvx512;
-  if (Supported(Isa::kAvx2)) return Isa::kAvx2;
-  return Isa::kPortable;
-}
-
-Isa ActiveIsa() {
-  int isa = g_isa.load(std::memory_order_acquire);
-  if (isa < 0) {
-    int unset = -1;
-    g_isa.compare_exchange_strong(unset, static_cast<int>(InitialIsa()));
-    isa = g_isa.load(std::memory_order_acquire);
-  }
-  return static_cast<Isa>(isa);
-}
-
-bool SetIsa(Isa isa) {
-  if (!Supported(isa)) return false;
-  g_isa.store(static_cast<int>(isa), std::memory_order_release);
-  return true;
-}
 
 namespace {
 template <typename T>
@@ -596,8 +621,8 @@ TileInfo InfoOf(const KernelSet<T>& ks) {
 }
 }  // namespace
 
-TileInfo SgemmTile() { return InfoOf(Table<float>()); }
-TileInfo DgemmTile() { return InfoOf(Table<double>()); }
+TileInfo SgemmTile() { return InfoOf(ActiveKernels<float>()); }
+TileInfo DgemmTile() { return InfoOf(ActiveKernels<double>()); }
 
 void SetNumThreads(int threads) {
   g_threads.store(threads < 1 ? 1 : threads, std::memory_order_release);
@@ -612,35 +637,12 @@ int GetNumThreads() {
 
 void Gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
           float* c, int64_t ldc, const BatchItem* items, int64_t batch) {
-  GemmBatch(m, n, k, a, lda, b, ldb, c, ldc, items, batch);
+  GemmBatch(Batch<float>{m, n, k, a, lda, b, ldb, c, ldc, items, batch});
 }
 
 void Gemm(int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b,
           int64_t ldb, double* c, int64_t ldc, const BatchItem* items, int64_t batch) {
-  GemmBatch(m, n, k, a, lda, b, ldb, c, ldc, items, batch);
-}
-
-double FmaPeakGflops(double seconds, int threads) {
-  if (threads < 1) threads = 1;
-  if (!(seconds > 0)) seconds = 0.1;
-  const KernelSet<float>& ks = Table<float>();
-  std::lock_guard<std::mutex> lease(Pool().lease());
-  std::atomic<double> total{0};
-  const auto start = std::chrono::steady_clock::now();
-  const auto until = start + std::chrono::duration<double>(seconds);
-  auto job = [&](int) {
-    double flops = 0;
-    do {
-      flops += ks.fma_loop(1 << 16);
-    } while (std::chrono::steady_clock::now() < until);
-    double seen = total.load();
-    while (!total.compare_exchange_weak(seen, seen + flops)) {
-    }
-  };
-  Pool().Run(threads, job);
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return total.load() / elapsed / 1e9;
+  GemmBatch(Batch<double>{m, n, k, a, lda, b, ldb, c, ldc, items, batch});
 }
 
 }  // namespace nnbench::kernel

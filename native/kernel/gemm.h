@@ -1,32 +1,14 @@
-// Matrix multiplication for row-major float32 and float64 matrices: runtime ISA dispatch, cache
-// blocking over packed panels, a bandwidth-bound path for matrix-vector products, and a persistent
-// thread pool. Pure C++17; every function here is safe to call from several threads at once.
+// Matrix multiplication for row-major float32 and float64 matrices: cache blocking over packed
+// panels, a bandwidth-bound path for matrix-vector products, and a persistent thread pool, over the
+// kernel table that dispatch.h picks for this CPU. Pure C++17; every function here is safe to call
+// from several threads at once.
 #pragma once
 
 #include <cstdint>
 
+#include "dispatch.h"  // ISA choice and the FMA peak probe
+
 namespace nnbench::kernel {
-
-/** Instruction sets a kernel is compiled for, from least to most capable. */
-enum class Isa : int { kPortable = 0, kAvx2 = 1, kAvx512 = 2 };
-
-/** "portable", "avx2" (AVX2 + FMA) or "avx512" (AVX-512 F/BW/DQ/VL + FMA). */
-const char* IsaName(Isa isa);
-
-/** Parses an IsaName(); returns false for any other text. */
-bool ParseIsa(const char* name, Isa* out);
-
-/** The most capable ISA that both the CPU and the operating system support (cpuid + XCR0). */
-Isa DetectIsa();
-
-/** The ISA that products use now. Initially DetectIsa(). */
-Isa ActiveIsa();
-
-/**
- * Makes products use `isa` (for tests and comparisons). Returns false, changing nothing, when the
- * CPU or this build cannot run it.
- */
-bool SetIsa(Isa isa);
 
 /** Register tile and cache blocking of the active kernel for one element type. */
 struct TileInfo {
@@ -63,11 +45,5 @@ void Gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const fl
           float* c, int64_t ldc, const BatchItem* items, int64_t batch);
 void Gemm(int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b,
           int64_t ldb, double* c, int64_t ldc, const BatchItem* items, int64_t batch);
-
-/**
- * Measures the machine's float32 multiply-add throughput with the active ISA: `threads` threads
- * run independent FMA chains for about `seconds`. Returns GFLOP/s (one FMA counts as 2 flops).
- */
-double FmaPeakGflops(double seconds, int threads);
 
 }  // namespace nnbench::kernel

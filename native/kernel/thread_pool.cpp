@@ -9,6 +9,11 @@ namespace {
 constexpr auto kSpinTime = std::chrono::microseconds(300);
 }  // namespace
 
+ThreadPool& SharedPool() {
+  static ThreadPool* pool = new ThreadPool();
+  return *pool;
+}
+
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -96,4 +96,10 @@ class ThreadPool {
   std::vector<std::thread> workers_;
 };
 
+/**
+ * The process's one pool, shared by every product and by the FMA peak probe. Created on first use
+ * and never destroyed: a product may still run on a libuv thread while the process exits.
+ */
+ThreadPool& SharedPool();
+
 }  // namespace nnbench::kernel

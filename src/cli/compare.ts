@@ -1,5 +1,8 @@
 /** `nnbench compare`: compare results across runs and gate on regressions. */
-import { compare, loadComparisonFile, parseThreshold, renderComparison, type Comparator } from "../compare/compare.js";
+import { loadComparisonFile, type Comparator } from "../compare/comparators.js";
+import { compare } from "../compare/compare.js";
+import { renderComparison } from "../compare/render.js";
+import { parseThreshold } from "../compare/thresholds.js";
 import { shouldColor } from "../reporter/console.js";
 import { readResults } from "../reporter/target.js";
 import type { BenchmarkResult } from "../types.js";

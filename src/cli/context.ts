@@ -1,5 +1,5 @@
 /** Turning `--context` entries (and the configuration's `context` list) into context providers. */
-import { CPUInfo, GitEnvironmentInfo, NodeInfo, cpuarch, nodeVersion, system, type ContextProvider } from "../run/context.js";
+import { CPUInfo, GitEnvironmentInfo, NativeInfo, NodeInfo, cpuarch, nodeVersion, system, type ContextProvider } from "../run/context.js";
 import { callProvider, loadProvider, type LoadedConfig } from "./config.js";
 import { NnbenchError } from "../errors.js";
 import type { JsonObject } from "../types.js";
@@ -16,6 +16,8 @@ export const BUILTIN_PROVIDERS: Readonly<Record<string, (...args: never[]) => un
   git: GitEnvironmentInfo,
   CPUInfo,
   cpu: CPUInfo,
+  NativeInfo,
+  native: NativeInfo,
 };
 
 /** A `--context` entry is neither `key=value` nor a known provider. */

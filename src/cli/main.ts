@@ -6,13 +6,12 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { ComparisonError } from "../compare/compare.js";
 import { loadConfig, type LoadedConfig } from "./config.js";
-import { COMPARE_EXIT, compareCommand } from "./compare.js";
+import { compareCommand } from "./compare.js";
 import { isLogLevel, LOG_LEVELS, Logger } from "./log.js";
 import { parseByteSize } from "../text/units.js";
 import type { MemoryCommandOptions } from "./protocol.js";
-import { RUN_EXIT, runCommand, UsageError } from "./run.js";
+import { RUN_EXIT, runCommand } from "./run.js";
 import { CollectFailure } from "./workers.js";
 
 function version(): string {
@@ -84,7 +83,7 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
     .argument("[path]", "benchmark file or directory", "benchmarks")
     .option("-n, --name <name>", "name of the run (default: nnbench-<time>-<random>)")
     .option("-t, --tag <tag>", "run only benchmarks with this tag (repeatable)", collectValues, [])
-    .option("--context <key=value|provider>", "context to record: key=value, or a provider such as git, cpu, node, system (repeatable)", collectValues, [])
+    .option("--context <key=value|provider>", "context to record: key=value, or a provider such as git, cpu, node, system, native (repeatable)", collectValues, [])
     .option("-o, --output <target>", "write results to a file (.json .ndjson .csv .yaml .parquet, optionally .gz) or sqlite://path; default: a table on standard output (repeatable)", collectValues, [])
     .option("-j, --jobs <n>", "run benchmark files in n child processes at once", integer(1))
     .option("--repeat <n>", "timed calls per benchmark (default 1)", integer(1))
@@ -188,8 +187,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${e.stack ?? ""}\n`);
       if (e instanceof CollectFailure && e.childStack) process.stderr.write(`in the child process: ${e.childStack}\n`);
     }
-    // Bad input of any kind: a missing file, an invalid configuration, comparison file or target.
-    return e instanceof ComparisonError || e instanceof UsageError ? COMPARE_EXIT.usage : RUN_EXIT.usage;
+    // Bad input of any kind: a missing file, an invalid configuration, comparison file, threshold or target.
+    return RUN_EXIT.usage;
   }
 }
 

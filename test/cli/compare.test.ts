@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -58,6 +58,7 @@ describe("nnbench compare", () => {
   it("exits 2 on bad input", async () => {
     const dir = tmp();
     writeFileSync(path.join(dir, "bad.json"), "{");
+    writeFileSync(path.join(dir, "typo.json"), JSON.stringify({ prodcut: { class: "GreaterEqual" } }));
     const cases: [string[], RegExp][] = [
       [["compare", `${PY}/run-a.json`], /need at least two runs to compare/],
       [["compare", `${PY}/run-a.json`, path.join(dir, "missing.json")], /missing\.json: no such file/],
@@ -65,6 +66,9 @@ describe("nnbench compare", () => {
       [["compare", `${PY}/run-a.json`, `${PY}/run-b.json`, "--fail", "time:5%"], /invalid threshold "time:5%"/],
       [["compare", `${PY}/run-a.json`, `${PY}/run-b.json`, "--comparison-file", path.join(dir, "bad.json")], /not valid JSON/],
       [["compare", `${PY}/run-a.json`, `${PY}/run-b.json`, "--alpha", "2"], /argument '2' is invalid/],
+      // A typo in a gate must not pass silently: the message lists the fields a threshold may name.
+      [["compare", `${PY}/run-a.json`, `${PY}/run-b.json`, "--fail", "tiem:+5%"], /unknown field "tiem"; valid fields: time, time_ns, value.*memory\.native_peak_bytes/],
+      [["compare", `${PY}/run-a.json`, `${PY}/run-b.json`, "--comparison-file", path.join(dir, "typo.json")], /comparators name "prodcut", which no run has; benchmark and function names in these runs: .*product/],
     ];
     for (const [args, message] of cases) {
       const r = await nnbench(args);
@@ -72,6 +76,22 @@ describe("nnbench compare", () => {
       expect(r.stderr, args.join(" ")).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it("records the addon build with --context native and warns when two runs' builds differ", async () => {
+    const dir = tmp();
+    const { gemmInfo } = await import("nnbench");
+    const detected = gemmInfo().detectedIsa;
+    const run = (name: string, env: Record<string, string>) =>
+      nnbench(["run", path.join(DATA, "compare"), "-t", "none", "--context", "native", "-n", name, "-o", path.join(dir, `${name}.json`)], { env });
+    expect((await run("portable", { NNBENCH_GEMM_ISA: "portable" })).code).toBe(0);
+    expect((await run("detected", {})).code).toBe(0);
+    const recorded = JSON.parse(readFileSync(path.join(dir, "portable.json"), "utf8")) as { context: { native: Record<string, unknown> } };
+    expect(recorded.context.native).toMatchObject({ gemm_isa: "portable", detected_isa: detected, compiler: expect.any(String) });
+    const r = await nnbench(["compare", path.join(dir, "portable.json"), path.join(dir, "detected.json")]);
+    expect(r.code).toBe(0);
+    if (detected === "portable") expect(r.stdout).not.toMatch(/warning: .*native\.gemm_isa/);
+    else expect(r.stdout).toMatch(new RegExp(`warning: runs "portable" and "detected" differ in context native\\.gemm_isa: "portable" vs "${detected}"`));
   });
 
   it("reads Python nnbench's SQLite database directly", async () => {

@@ -1,17 +1,10 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  AbsDiffLessEqual,
-  compare,
-  ComparisonError,
-  GreaterEqual,
-  LessEqual,
-  loadComparisonFile,
-  parseThreshold,
-  renderComparison,
-} from "../../src/compare/compare.js";
+import { AbsDiffLessEqual, GreaterEqual, LessEqual } from "../../src/compare/comparators.js";
+import { compare } from "../../src/compare/compare.js";
+import { ComparisonError } from "../../src/errors.js";
+import { renderComparison } from "../../src/compare/render.js";
+import { parseThreshold } from "../../src/compare/thresholds.js";
 import { readResults } from "../../src/reporter/index.js";
 import type { BenchmarkRecord, BenchmarkResult } from "../../src/types.js";
 import { FIXTURES } from "../helpers/fixtures.js";
@@ -25,39 +18,6 @@ function rec(name: string, fields: Partial<BenchmarkRecord> = {}): BenchmarkReco
 function result(run: string, benchmarks: BenchmarkRecord[], context: BenchmarkResult["context"] = {}): BenchmarkResult {
   return { run, context, benchmarks, timestamp: 0 };
 }
-
-function tmp(): string {
-  return mkdtempSync(path.join(tmpdir(), "nnbench-compare-"));
-}
-
-describe("comparators", () => {
-  it("compare the later value x with the baseline y", () => {
-    expect(new GreaterEqual().compare(0.9, 0.8)).toBe(true);
-    expect(new GreaterEqual().compare(0.7, 0.8)).toBe(false);
-    expect(new LessEqual().compare(0.7, 0.8)).toBe(true);
-    expect(new AbsDiffLessEqual({ thresh: 0.1 }).compare(0.75, 0.8)).toBe(true);
-    expect(new AbsDiffLessEqual(0.01).compare(0.75, 0.8)).toBe(false);
-    // Missing or non-numeric values never compare favourably.
-    expect(new GreaterEqual().compare(undefined, 1)).toBe(false);
-    expect(new LessEqual().compare("a", "b")).toBe(false);
-    expect(() => new AbsDiffLessEqual({})).toThrow(ComparisonError);
-  });
-});
-
-describe("parseThreshold", () => {
-  it("reads metric, direction, amount and unit", () => {
-    expect(parseThreshold("time:+5%")).toMatchObject({ metric: "time_ns", direction: "increase", limit: 0.05, relative: true });
-    expect(parseThreshold("memory.native_peak_bytes:+10MiB")).toMatchObject({ metric: "memory.native_peak_bytes", limit: 10 * 1024 ** 2, relative: false });
-    expect(parseThreshold("stats.p99:+2ms")).toMatchObject({ metric: "stats.p99", limit: 2e6 });
-    expect(parseThreshold("value:-1.5%")).toMatchObject({ metric: "value", direction: "decrease", limit: 0.015 });
-    expect(parseThreshold("time:+250us").limit).toBe(250_000);
-  });
-  it("rejects malformed thresholds and units that do not fit the metric", () => {
-    for (const bad of ["time", "time:5%", "time:+", "time:+5 parsecs", ":+5%", "memory.native_peak_bytes:+5ms", "time:+3MiB"]) {
-      expect(() => parseThreshold(bad), bad).toThrow(ComparisonError);
-    }
-  });
-});
 
 describe("compare", () => {
   it("compares Python nnbench's runs: a benchmark failing in both is not a regression", async () => {
@@ -159,51 +119,25 @@ describe("compare", () => {
     expect(same.warnings).toEqual([]);
   });
 
+  it("warns when the addon's build differs (the native context provider's keys)", () => {
+    const ctx = (isa: string) => ({ native: { gemm_isa: isa, float32_tile: isa === "avx2" ? "6x16" : "14x32", threads: 2 } });
+    const c = compare([result("a", [rec("x")], ctx("avx2")), result("b", [rec("x")], ctx("avx512"))]);
+    expect(c.warnings).toEqual([
+      'runs "a" and "b" differ in context native.gemm_isa: "avx2" vs "avx512"',
+      'runs "a" and "b" differ in context native.float32_tile: "6x16" vs "14x32"',
+    ]);
+  });
+
+  it("refuses a comparator keyed by a name no run has, listing the names the runs have", () => {
+    const runs = [result("a", [rec("accuracy"), rec("loss_n=1", { function: "loss" })]), result("b", [rec("accuracy")])];
+    expect(() => compare(runs, { comparators: { acuracy: new GreaterEqual() } })).toThrow(
+      new ComparisonError('comparators name "acuracy", which no run has; benchmark and function names in these runs: accuracy, loss, loss_n=1'),
+    );
+    // A function name covers its family.
+    expect(compare(runs, { comparators: { loss: new LessEqual() } }).rows.map((r) => r.status)).toEqual(["pass", "missing"]);
+  });
+
   it("needs two results", () => {
     expect(() => compare([result("a", [])])).toThrow(/at least two results/);
-  });
-});
-
-describe("comparison files", () => {
-  it("load built-in and user comparators", async () => {
-    const dir = tmp();
-    writeFileSync(
-      path.join(dir, "within.mjs"),
-      `export class WithinPercent {
-        constructor({ percent }) { this.percent = percent; }
-        compare(x, y) { return Math.abs(x - y) <= Math.abs(y) * this.percent / 100; }
-        toString() { return "within " + this.percent + "%"; }
-      }`,
-    );
-    const file = path.join(dir, "cmp.json");
-    writeFileSync(
-      file,
-      JSON.stringify({
-        accuracy: { class: "GreaterEqual", kwargs: {} },
-        latency: { class: "AbsDiffLessEqual", kwargs: { thresh: 0.5 } },
-        throughput: { class: "./within.mjs:WithinPercent", kwargs: { percent: 10 } },
-      }),
-    );
-    const cmp = await loadComparisonFile(file);
-    expect(Object.keys(cmp)).toEqual(["accuracy", "latency", "throughput"]);
-    expect(cmp.throughput!.compare(105, 100)).toBe(true);
-    expect(cmp.throughput!.compare(120, 100)).toBe(false);
-    expect(String(cmp.latency)).toBe("|x − y| ≤ 0.5");
-  });
-
-  it("report bad files clearly", async () => {
-    const dir = tmp();
-    const cases: [string, string, RegExp][] = [
-      ["a.json", "{", /not valid JSON/],
-      ["b.json", "[]", /must hold an object/],
-      ["c.json", JSON.stringify({ x: { class: "Bigger" } }), /unknown comparator class "Bigger"; built in: GreaterEqual, LessEqual, AbsDiffLessEqual/],
-      ["d.json", JSON.stringify({ x: { class: "./nope.mjs:X" } }), /cannot import \.\/nope\.mjs/],
-      ["e.json", JSON.stringify({ x: { class: "AbsDiffLessEqual", kwargs: { thresh: "big" } } }), /AbsDiffLessEqual needs a threshold/],
-    ];
-    for (const [name, content, message] of cases) {
-      writeFileSync(path.join(dir, name), content);
-      await expect(loadComparisonFile(path.join(dir, name)), name).rejects.toThrow(message);
-    }
-    await expect(loadComparisonFile(path.join(dir, "missing.json"))).rejects.toThrow(ComparisonError);
   });
 });

@@ -18,7 +18,19 @@ export interface ColumnSpec {
   kind: ColumnKind;
 }
 
-const MEMORY_FIELDS = ["native_peak_bytes", "native_delta_bytes", "heap_used_delta_bytes", "rss_peak_bytes"];
+const MEMORY_FIELDS = [
+  "native_peak_bytes",
+  "native_delta_bytes",
+  "heap_used_delta_bytes",
+  "rss_peak_bytes",
+  "rss_start_bytes",
+  "rss_end_bytes",
+  "external_peak_bytes",
+  "heap_peak_bytes",
+  "retained_bytes",
+];
+/** Memory fields held as text; the timeline stays in `extra` as JSON. */
+const MEMORY_TEXT_FIELDS = ["rss_method"];
 const STATS_FIELDS = ["min", "max", "mean", "median", "p75", "p99", "stddev"];
 
 /** Every column, in file order. */
@@ -37,6 +49,7 @@ export const COLUMNS: readonly ColumnSpec[] = [
   { name: "value", kind: "json" },
   { name: "time_ns", kind: "number" },
   ...MEMORY_FIELDS.map((f) => ({ name: `memory.${f}`, kind: "number" as const })),
+  ...MEMORY_TEXT_FIELDS.map((f) => ({ name: `memory.${f}`, kind: "string" as const })),
   { name: "samples_ns", kind: "json" },
   ...STATS_FIELDS.map((f) => ({ name: `stats.${f}`, kind: "number" as const })),
   { name: "tags", kind: "json" },
@@ -89,6 +102,7 @@ export function rowToCells(row: ResultRow): Record<string, Cell> {
     if (!isJsonObject(obj)) continue;
     for (const [k, v] of Object.entries(obj)) {
       if (fields.includes(k) && typeof v === "number") cells[`${group}.${k}`] = v;
+      else if (group === "memory" && MEMORY_TEXT_FIELDS.includes(k) && typeof v === "string") cells[`${group}.${k}`] = v;
       else extra[`${group}.${k}`] = v;
     }
   }
@@ -145,7 +159,7 @@ export function cellsToRow(cells: Record<string, Cell | undefined>, source: stri
     ["memory", MEMORY_FIELDS],
     ["stats", STATS_FIELDS],
   ] as const) {
-    for (const f of fields) {
+    for (const f of group === "memory" ? [...fields, ...MEMORY_TEXT_FIELDS] : fields) {
       const v = cells[`${group}.${f}`];
       if (v !== null && v !== undefined) nested[group][f] = v;
     }

@@ -1,6 +1,6 @@
 /**
  * The console reporter: the run's context, then a table of benchmarks with their value, wall time,
- * native memory peak and parameters. Failed benchmarks show their error in red. Colours are used
+ * own peak RSS (growth over the benchmark's start), native memory peak and parameters. Failed benchmarks show their error in red. Colours are used
  * only on a terminal, never when `NO_COLOR` is set.
  */
 import pc from "picocolors";
@@ -23,6 +23,13 @@ export interface ConsoleReporterOptions {
   color?: boolean;
   /** Longest parameter and error text shown in a cell before it is cut (default 60). */
   maxCellWidth?: number;
+}
+
+/** The peak-RSS cell: the benchmark's own peak, its RSS growth over its start (empty when not measured). */
+export function ownPeak(b: BenchmarkRecord): string {
+  const m = b.memory;
+  if (m?.rss_peak_bytes === undefined || m.rss_start_bytes === undefined) return "";
+  return `+${formatBytes(Math.max(0, m.rss_peak_bytes - m.rss_start_bytes))}`;
 }
 
 /** The wall-time cell: the time, with relative spread and sample count when there are several samples. */
@@ -69,14 +76,15 @@ export class ConsoleReporter implements Reporter {
         b.error_occurred ? c.red(b.name) : b.name,
         value,
         formatWallTime(b),
+        ownPeak(b),
         b.memory ? formatBytes(b.memory.native_peak_bytes) : "",
         truncate(formatParameters(b.parameters), max),
       ];
     });
     let out = lines.join("\n") + "\n";
     if (rows.length === 0) return out + c.dim("No benchmarks.") + "\n";
-    out += renderTable(["Benchmark", "Value", "Wall time", "Native peak", "Parameters"], rows, {
-      align: ["left", "right", "right", "right", "left"],
+    out += renderTable(["Benchmark", "Value", "Wall time", "Peak RSS", "Native peak", "Parameters"], rows, {
+      align: ["left", "right", "right", "right", "right", "left"],
       header: c.bold,
     });
     const failed = result.benchmarks.filter((b) => b.error_occurred).length;

@@ -13,6 +13,7 @@ import { FixtureResolver } from "./fixtures.js";
 import type { Jsonifier } from "./jsonify.js";
 import { memosOf, missingRequired, plan, sources, type Plan } from "./plan.js";
 import { evictAndCollect } from "./eviction.js";
+import { fullGc } from "./gc.js";
 import { MemoryMeter } from "./memory.js";
 import { runOne, type RunOneOptions } from "./run-one.js";
 
@@ -268,6 +269,8 @@ export async function run(benchmarks: Runnable | Iterable<Runnable>, options: Ru
   const timestamp = Math.floor(Date.now() / 1000);
   const context = await buildContext(options.context);
   const schedule = await plan(items, runParams, new FixtureResolver(runParams));
+  // Garbage from before the run must not be collected inside a benchmark and offset its figures.
+  await fullGc();
   using meter = new MemoryMeter({ ...(options.memoryInterval !== undefined ? { intervalMs: options.memoryInterval } : {}), timeline: options.memoryTimeline === true });
   const runner = new ScheduleRunner(schedule, runParams, options, meter);
   await runner.runAll();

@@ -3,8 +3,10 @@
  * keeps the peak, records phases, and its guard stops a runaway allocation in a child process.
  */
 import { spawnSync } from "node:child_process";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MemorySampler, residentBytes } from "nnbench";
+import { addon } from "../../src/native/addon.js";
 
 const MiB = 1024 * 1024;
 
@@ -65,6 +67,32 @@ describe("MemorySampler", () => {
     expect(tl.t_ms.at(-1)!).toBeGreaterThan(30);
     expect(Math.max(...tl.rss_bytes)).toBeGreaterThanOrEqual(peak - 4 * MiB);
     void a;
+  });
+
+  it("its native methods return or throw an Error for any arguments", () => {
+    const odd = fc.oneof(
+      fc.constantFrom<unknown>(undefined, null, true, "", "x", {}, [], -1, -0, 0.5, NaN, Infinity, 2 ** 53, 2 ** 64, 5n, 99, 1e12),
+      fc.integer({ min: -10, max: 100_000 }),
+      fc.double(),
+    );
+    const methods = ["start", "stop", "reset", "mark", "peaks", "takeSamples", "killAbove"] as const;
+    const s = new addon.MemorySampler();
+    try {
+      fc.assert(
+        fc.property(fc.constantFrom(...methods), fc.array(odd, { maxLength: 4 }), (name, args) => {
+          // A valid positive limit would kill this process: killAbove only gets arguments it must refuse.
+          if (name === "killAbove" && typeof args[0] === "number" && typeof args[1] === "string") args[1] = 7;
+          try {
+            (s[name] as (...a: unknown[]) => unknown).apply(s, args);
+          } catch (e) {
+            expect(e).toBeInstanceOf(Error);
+          }
+        }),
+        { numRuns: 500 },
+      );
+    } finally {
+      s.stop();
+    }
   });
 
   it("rejects a bad interval", () => {

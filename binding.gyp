@@ -19,8 +19,12 @@
         "native/binding/io.cpp",
         "native/binding/matmul.cpp",
         "native/binding/sampler.cpp",
+        "native/binding/fault.cpp",
+        "native/binding/checksum.cpp",
         "native/core/alloc.cpp",
         "native/core/bytes.cpp",
+        "native/core/crc32.cpp",
+        "native/core/crc32_clmul.cpp",
         "native/core/dtype.cpp",
         "native/core/sampler.cpp"
       ],

@@ -1,7 +1,8 @@
 /**
- * Loading speed of .npy files: nnbench (sync, async, and memory-mapped, which is O(1) and so
- * reads as a huge "GB/s") against NumPy's np.load and Node's readFileSync, on the same file in the
- * page cache, in one run. Prints GB/s and ratios.
+ * Loading speed of .npy files and of a stored .npz member: nnbench (sync, async, and
+ * memory-mapped, which is O(1) and so reads as a huge "GB/s") against NumPy's np.load and Node's
+ * readFileSync, on the same data in the page cache, in one run. nnbench checks the .npz member's
+ * CRC-32 as it reads it, as NumPy (Python's zipfile) does. Prints GB/s and ratios.
  *
  *   npm run bench:io [-- --mib 1024 --repeat 5]
  */
@@ -11,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
-import { Tensor, loadNpy, loadNpySync, saveNpySync } from "nnbench";
+import { Tensor, loadNpy, loadNpySync, loadNpz, loadNpzSync, saveNpySync, saveNpzSync } from "nnbench";
 
 const { values } = parseArgs({
   options: { mib: { type: "string", default: "1024" }, repeat: { type: "string", default: "5" } },
@@ -20,53 +21,76 @@ const mib = Number(values.mib);
 const repeat = Number(values.repeat);
 const bytes = mib * 2 ** 20;
 
-const dir = mkdtempSync(join(tmpdir(), "nnbench-io-"));
-const path = join(dir, "array.npy");
-try {
-  {
-    const t = Tensor.empty([bytes / 4], "float32");
-    t.data().fill(1.5);
-    saveNpySync(path, t);
-    t.dispose();
+type Row = [name: string, gbps: number | undefined];
+
+async function best(run: () => unknown | Promise<unknown>): Promise<number> {
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < repeat; i++) {
+    const start = process.hrtime.bigint();
+    await run();
+    fastest = Math.min(fastest, Number(process.hrtime.bigint() - start) / 1e9);
   }
-  readFileSync(path); // into the page cache
+  return bytes / fastest / 1e9;
+}
 
-  async function best(run: () => unknown | Promise<unknown>): Promise<number> {
-    let fastest = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < repeat; i++) {
-      const start = process.hrtime.bigint();
-      await run();
-      fastest = Math.min(fastest, Number(process.hrtime.bigint() - start) / 1e9);
-    }
-    return bytes / fastest / 1e9;
-  }
-
-  const rows: [string, number | undefined][] = [];
-  rows.push(["nnbench loadNpySync", await best(() => loadNpySync(path).dispose())]);
-  rows.push(["nnbench loadNpy (async)", await best(async () => (await loadNpy(path)).dispose())]);
-  rows.push(["nnbench loadNpySync mmap", await best(() => loadNpySync(path, { mmap: true }).dispose())]);
-  rows.push(["node readFileSync", await best(() => readFileSync(path).length)]);
-
-  let numpy: number | undefined;
+/** GB/s of NumPy evaluating `load` (an expression of `path`), best of `repeat`; undefined without NumPy. */
+function numpy(load: string, path: string): number | undefined {
+  const script = [
+    "import sys, time, numpy as np",
+    "path, repeat, nbytes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])",
+    `best = min((lambda t0: ((${load}), time.perf_counter() - t0)[1])(time.perf_counter()) for _ in range(repeat))`,
+    "print(nbytes / best / 1e9)",
+  ].join("\n");
   try {
-    const script = [
-      "import sys, time, numpy as np",
-      "path, repeat, nbytes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])",
-      "best = min((lambda t0: (np.load(path), time.perf_counter() - t0)[1])(time.perf_counter()) for _ in range(repeat))",
-      "print(nbytes / best / 1e9)",
-    ].join("\n");
-    numpy = Number(execFileSync("python3", ["-c", script, path, String(repeat), String(bytes)], { encoding: "utf8" }).trim());
+    return Number(execFileSync("python3", ["-c", script, path, String(repeat), String(bytes)], { encoding: "utf8" }).trim());
   } catch {
-    console.log("(NumPy not available: python3 -c 'import numpy' failed; its row is skipped)");
+    console.log("(NumPy not available: python3 -c 'import numpy' failed; its rows are skipped)");
+    return undefined;
   }
-  rows.push(["numpy np.load", numpy]);
+}
 
+function print(title: string, rows: Row[]): void {
   const ours = rows[0]?.[1] ?? 0;
-  console.log(`\nLoading a ${mib} MiB float32 .npy from the page cache (best of ${repeat})\n`);
-  console.log(`${"loader".padEnd(26)}${"GB/s".padStart(8)}${"nnbench sync / this".padStart(22)}`);
+  console.log(`\n${title} (best of ${repeat})\n`);
+  console.log(`${"loader".padEnd(34)}${"GB/s".padStart(8)}${"nnbench sync / this".padStart(22)}`);
   for (const [name, gbps] of rows) {
     if (gbps === undefined) continue;
-    console.log(`${name.padEnd(26)}${gbps.toFixed(2).padStart(8)}${(ours / gbps).toFixed(2).padStart(21)}x`);
+    console.log(`${name.padEnd(34)}${gbps.toFixed(2).padStart(8)}${(ours / gbps).toFixed(2).padStart(21)}x`);
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), "nnbench-io-"));
+const npy = join(dir, "array.npy");
+const npz = join(dir, "arrays.npz");
+try {
+  {
+    using t = Tensor.empty([bytes / 4], "float32");
+    const data = t.data();
+    for (let i = 0; i < data.length; i++) data[i] = (i % 1021) * 0.5;
+    saveNpySync(npy, t);
+    saveNpzSync(npz, { array: t });
+  }
+  readFileSync(npy); // into the page cache
+  readFileSync(npz);
+
+  print(`Loading a ${mib} MiB float32 .npy from the page cache`, [
+    ["nnbench loadNpySync", await best(() => loadNpySync(npy).dispose())],
+    ["nnbench loadNpy (async)", await best(async () => (await loadNpy(npy)).dispose())],
+    ["nnbench loadNpySync mmap", await best(() => loadNpySync(npy, { mmap: true }).dispose())],
+    ["node readFileSync", await best(() => readFileSync(npy).length)],
+    ["numpy np.load", numpy("np.load(path)", npy)],
+  ]);
+
+  const ours = await best(() => loadNpzSync(npz).array?.dispose());
+  const theirs = numpy('np.load(path)["array"]', npz);
+  print(`Loading a ${mib} MiB stored .npz member from the page cache, CRC-32 checked`, [
+    ["nnbench loadNpzSync", ours],
+    ["nnbench loadNpz (async)", await best(async () => (await loadNpz(npz)).array?.dispose())],
+    ["nnbench loadNpzSync mmap+verify", await best(() => loadNpzSync(npz, { mmap: true, verify: true }).array?.dispose())],
+    ['numpy np.load(...)["array"]', theirs],
+  ]);
+  if (theirs !== undefined) {
+    console.log(`\nnnbench / np.load on the stored .npz member: ${(ours / theirs).toFixed(2)}x (target: at least 1.5x)`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

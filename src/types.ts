@@ -60,7 +60,17 @@ export interface MemoryRecord {
 }
 
 /** The numeric fields of a record's `memory` object, in the order files lay them out. */
-export const MEMORY_FIELDS = ["native_peak_bytes", "native_delta_bytes", "heap_used_delta_bytes", "rss_peak_bytes"] as const satisfies readonly (keyof MemoryRecord)[];
+export const MEMORY_FIELDS = [
+  "native_peak_bytes",
+  "native_delta_bytes",
+  "heap_used_delta_bytes",
+  "rss_peak_bytes",
+  "rss_start_bytes",
+  "rss_end_bytes",
+  "external_peak_bytes",
+  "heap_peak_bytes",
+  "retained_bytes",
+] as const satisfies readonly (keyof MemoryRecord)[];
 
 /** Summary statistics over timed samples, in nanoseconds. */
 export interface SampleStats {
@@ -188,9 +198,8 @@ export interface ParamInterface {
   readonly rest: boolean;
 }
 
-/** One benchmark: a function, the parameters bound to it, and how to run it. */
-export interface Benchmark {
-  readonly kind: "benchmark";
+/** What a benchmark and a family share: the function, what it takes, and where it was collected from. */
+export interface BenchmarkDefinition {
   readonly name: string;
   /** The benchmark function's own name. */
   readonly functionName: string;
@@ -199,6 +208,13 @@ export interface Benchmark {
   readonly tags: readonly string[];
   /** What the function takes. */
   readonly interface: ParamInterface;
+  /** Set by `collect()`. */
+  origin: BenchmarkOrigin | undefined;
+}
+
+/** One benchmark: a function, the parameters bound to it, and how to run it. */
+export interface Benchmark extends BenchmarkDefinition {
+  readonly kind: "benchmark";
   /** Parameters fixed by the definition (a family member's values); memos are still unresolved. */
   readonly bound: Params;
   readonly setUp: Hook | undefined;
@@ -212,23 +228,16 @@ export interface Benchmark {
   readonly family: string;
   readonly familySize: number;
   readonly familyIndex: number;
-  /** Set by `collect()`. */
-  origin: BenchmarkOrigin | undefined;
 }
 
 /**
  * A family of benchmarks over one function, produced lazily: iterating it yields one member at a time,
  * so parameter sets from a generator are never all alive at once.
  */
-export interface BenchmarkFamily extends Iterable<Benchmark> {
+export interface BenchmarkFamily extends BenchmarkDefinition, Iterable<Benchmark> {
   readonly kind: "family";
   /** The family's name (the function's name unless `name` is a plain prefix). */
   readonly name: string;
-  readonly functionName: string;
-  readonly fn: BenchmarkFunction;
-  readonly description: string;
-  readonly tags: readonly string[];
-  readonly interface: ParamInterface;
   /** Number of members, or -1 when the family is fed by a one-shot iterator (a generator). */
   readonly size: number;
   /** Parameter names every member binds, when known without producing members. */
@@ -238,6 +247,4 @@ export interface BenchmarkFamily extends Iterable<Benchmark> {
    * product); undefined for a one-shot iterator. Used to plan memo eviction.
    */
   readonly paramSets: readonly Params[] | undefined;
-  /** Set by `collect()`. */
-  origin: BenchmarkOrigin | undefined;
 }

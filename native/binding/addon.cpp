@@ -5,6 +5,8 @@ namespace nnbench {
 void InitStorage(Napi::Env env, Napi::Object exports);
 void InitIo(Napi::Env env, Napi::Object exports);
 void InitMatmul(Napi::Env env, Napi::Object exports);
+void InitFault(Napi::Env env, Napi::Object exports);
+void InitChecksum(Napi::Env env, Napi::Object exports);
 void InitSampler(Napi::Env env, Napi::Object exports);
 }  // namespace nnbench
 
@@ -14,6 +16,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nnbench::InitStorage(env, exports);
   nnbench::InitIo(env, exports);
   nnbench::InitMatmul(env, exports);
+  nnbench::InitChecksum(env, exports);
+  nnbench::InitFault(env, exports);
   nnbench::InitSampler(env, exports);
   return exports;
 }

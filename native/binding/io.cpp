@@ -7,6 +7,7 @@
 
 #include "../core/bytes.h"
 #include "common.h"
+#include "promise_worker.h"
 #include "storage.h"
 
 namespace nnbench {
@@ -46,18 +47,42 @@ bool ParseFileRange(const Napi::CallbackInfo& info, FileRange* out) {
   return true;
 }
 
+/** What a file range request does. */
+enum class RangeOp { kRead, kReadChecked, kWrite };
+
+/** A read's result: the byte count, or with a CRC { bytes, crc32 }. */
+Napi::Value ReadResult(Napi::Env env, RangeOp op, int64_t got, uint32_t crc) {
+  if (op != RangeOp::kReadChecked) return Napi::Number::New(env, static_cast<double>(got));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("bytes", Napi::Number::New(env, static_cast<double>(got)));
+  out.Set("crc32", Napi::Number::New(env, static_cast<double>(crc)));
+  return out;
+}
+
+Napi::Value ReadRange(const Napi::CallbackInfo& info, RangeOp op) {
+  Napi::Env env = info.Env();
+  FileRange r;
+  if (!ParseFileRange(info, &r)) return env.Undefined();
+  std::string error;
+  uint32_t crc = 0;
+  const int64_t got = ReadAt(r.fd, r.position, r.storage->data() + r.offset, r.length, &error,
+                             op == RangeOp::kReadChecked ? &crc : nullptr);
+  if (got < 0) {
+    Napi::Error::New(env, "read failed: " + error).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return ReadResult(env, op, got, crc);
+}
+
+// readInto(fd, position, storage, offset, length): bytes read.
 Napi::Value ReadInto(const Napi::CallbackInfo& info) {
-  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
-    Napi::Env env = info.Env();
-    FileRange r;
-    if (!ParseFileRange(info, &r)) return env.Undefined();
-    std::string error;
-    const int64_t got = ReadAt(r.fd, r.position, r.storage->data() + r.offset, r.length, &error);
-    if (got < 0) {
-      Napi::Error::New(env, "read failed: " + error).ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    return Napi::Number::New(env, static_cast<double>(got));
+  return Guarded(info, [](const Napi::CallbackInfo& info) { return ReadRange(info, RangeOp::kRead); });
+}
+
+// readIntoChecked(fd, position, storage, offset, length): { bytes, crc32 } of the bytes read.
+Napi::Value ReadIntoChecked(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) {
+    return ReadRange(info, RangeOp::kReadChecked);
   });
 }
 
@@ -75,80 +100,68 @@ Napi::Value WriteFrom(const Napi::CallbackInfo& info) {
 }
 
 /** Reads or writes a file range on the libuv pool; the storage stays pinned until it settles. */
-class FileRangeWorker : public Napi::AsyncWorker {
+class FileRangeWorker : public PromiseWorker {
  public:
-  FileRangeWorker(Napi::Env env, const FileRange& r, bool write)
-      : Napi::AsyncWorker(env, write ? "nnbench.writeFrom" : "nnbench.readInto"),
+  FileRangeWorker(Napi::Env env, const FileRange& r, RangeOp op)
+      : PromiseWorker(env, op == RangeOp::kWrite ? "nnbench.writeFrom" : "nnbench.readInto"),
         pin_(env, r.object, r.storage),
         fd_(r.fd),
         position_(r.position),
         offset_(r.offset),
         length_(r.length),
-        write_(write) {
-    napi_value promise = nullptr;
-    if (napi_create_promise(env, &deferred_, &promise) == napi_ok) promise_ = promise;
-  }
-
-  /** The promise, or an empty value when it could not be made (a JavaScript error is pending). */
-  Napi::Value Promise() const { return Napi::Value(Env(), promise_); }
+        op_(op) {}
 
  protected:
-  void Execute() override {
+  void Run() override {
     std::string error;
     uint8_t* at = pin_.data() + offset_;
-    if (write_) {
+    if (op_ == RangeOp::kWrite) {
       if (!WriteAt(fd_, position_, at, length_, &error)) SetError("write failed: " + error);
-    } else {
-      done_ = ReadAt(fd_, position_, at, length_, &error);
-      if (done_ < 0) SetError("read failed: " + error);
+      return;
     }
+    uint32_t* crc = op_ == RangeOp::kReadChecked ? &crc_ : nullptr;
+    done_ = ReadAt(fd_, position_, at, length_, &error, crc);
+    if (done_ < 0) SetError("read failed: " + error);
   }
-  // Settled through the C API without checking the status: while a worker thread's environment
-  // shuts down, settling fails, and node-addon-api's wrappers would make that a fatal error. The
-  // pin still releases the storage in the destructor.
-  void OnOK() override {
-    napi_value value = nullptr;
-    if (write_) {
-      napi_get_undefined(Env(), &value);
-    } else {
-      napi_create_double(Env(), static_cast<double>(done_), &value);
-    }
-    napi_resolve_deferred(Env(), deferred_, value);
+
+  napi_value Result(napi_env env) override {
+    if (op_ == RangeOp::kWrite) return PromiseWorker::Result(env);
+    return ReadResult(Napi::Env(env), op_, done_, crc_);
   }
-  void OnError(const Napi::Error& e) override { napi_reject_deferred(Env(), deferred_, e.Value()); }
 
  private:
-  napi_deferred deferred_ = nullptr;
-  napi_value promise_ = nullptr;
   StoragePin pin_;
   int fd_;
   uint64_t position_;
   uint64_t offset_;
   uint64_t length_;
-  bool write_;
+  RangeOp op_;
   int64_t done_ = 0;
+  uint32_t crc_ = 0;
 };
 
-Napi::Value QueueFileRange(const Napi::CallbackInfo& info, bool write) {
-  Napi::Env env = info.Env();
+Napi::Value QueueFileRange(const Napi::CallbackInfo& info, RangeOp op) {
   FileRange r;
-  if (!ParseFileRange(info, &r)) return env.Undefined();
-  auto* worker = new FileRangeWorker(env, r, write);
-  Napi::Value promise = worker->Promise();
-  if (promise.IsEmpty()) {
-    delete worker;
-    return env.Undefined();
-  }
-  worker->Queue();
-  return promise;
+  if (!ParseFileRange(info, &r)) return info.Env().Undefined();
+  return QueuePromise(new FileRangeWorker(info.Env(), r, op));
 }
 
 Napi::Value ReadIntoAsync(const Napi::CallbackInfo& info) {
-  return Guarded(info, [](const Napi::CallbackInfo& info) { return QueueFileRange(info, false); });
+  return Guarded(info, [](const Napi::CallbackInfo& info) {
+    return QueueFileRange(info, RangeOp::kRead);
+  });
+}
+
+Napi::Value ReadIntoCheckedAsync(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) {
+    return QueueFileRange(info, RangeOp::kReadChecked);
+  });
 }
 
 Napi::Value WriteFromAsync(const Napi::CallbackInfo& info) {
-  return Guarded(info, [](const Napi::CallbackInfo& info) { return QueueFileRange(info, true); });
+  return Guarded(info, [](const Napi::CallbackInfo& info) {
+    return QueueFileRange(info, RangeOp::kWrite);
+  });
 }
 
 bool GetItemSize(const Napi::CallbackInfo& info, size_t i, uint64_t* out) {
@@ -162,22 +175,31 @@ bool GetItemSize(const Napi::CallbackInfo& info, size_t i, uint64_t* out) {
 
 // byteSwap(storage, itemSize): reverses every element's bytes in place.
 Napi::Value ByteSwapBinding(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Storage* s = Storage::FromValue(env, info[0], "storage");
-  uint64_t item = 0;
-  if (s == nullptr || !GetItemSize(info, 1, &item)) return env.Undefined();
-  ByteSwap(s->data(), s->byte_length() / item, item);
-  return env.Undefined();
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    Storage* s = Storage::FromValue(env, info[0], "storage");
+    uint64_t item = 0;
+    if (s == nullptr || !GetItemSize(info, 1, &item)) return env.Undefined();
+    ByteSwap(s->data(), s->byte_length() / item, item);
+    return env.Undefined();
+  });
+}
+
+/** Reads the live storages `src` and `dst` (arguments 0 and 1); throws and returns false otherwise. */
+bool GetSrcDst(const Napi::CallbackInfo& info, Storage** src, Storage** dst) {
+  *src = Storage::FromValue(info.Env(), info[0], "src");
+  if (*src == nullptr) return false;
+  *dst = Storage::FromValue(info.Env(), info[1], "dst");
+  return *dst != nullptr;
 }
 
 // fortranToC(src, dst, shape, itemSize): dst receives src's Fortran-ordered elements in C order.
 Napi::Value FortranToCBinding(const Napi::CallbackInfo& info) {
   return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
     Napi::Env env = info.Env();
-    Storage* src = Storage::FromValue(env, info[0], "src");
-    if (src == nullptr) return env.Undefined();
-    Storage* dst = Storage::FromValue(env, info[1], "dst");
-    if (dst == nullptr) return env.Undefined();
+    Storage* src = nullptr;
+    Storage* dst = nullptr;
+    if (!GetSrcDst(info, &src, &dst)) return env.Undefined();
     if (info.Length() < 3 || !info[2].IsArray()) {
       ThrowArgError(env, "shape", "an array of non-negative integers");
       return env.Undefined();
@@ -211,31 +233,34 @@ Napi::Value FortranToCBinding(const Napi::CallbackInfo& info) {
 
 // sum(storage, dtype): float64 sum of every element.
 Napi::Value SumBinding(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Storage* s = Storage::FromValue(env, info[0], "storage");
-  uint64_t code = 0;
-  if (s == nullptr || !GetIndex(info, 1, "dtype", &code)) return env.Undefined();
-  if (code >= kDTypeCount) {
-    ThrowArgError(env, "dtype", "a dtype code");
-    return env.Undefined();
-  }
-  const auto dtype = static_cast<DType>(code);
-  return Napi::Number::New(env, Sum(s->data(), s->byte_length() / ItemSize(dtype), dtype));
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    Storage* s = Storage::FromValue(env, info[0], "storage");
+    uint64_t code = 0;
+    if (s == nullptr || !GetIndex(info, 1, "dtype", &code)) return env.Undefined();
+    if (code >= kDTypeCount) {
+      ThrowArgError(env, "dtype", "a dtype code");
+      return env.Undefined();
+    }
+    const auto dtype = static_cast<DType>(code);
+    return Napi::Number::New(env, Sum(s->data(), s->byte_length() / ItemSize(dtype), dtype));
+  });
 }
 
 // copyBytes(src, dst): copies every byte of src into dst, which must have the same length.
 Napi::Value CopyBytes(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Storage* src = Storage::FromValue(env, info[0], "src");
-  if (src == nullptr) return env.Undefined();
-  Storage* dst = Storage::FromValue(env, info[1], "dst");
-  if (dst == nullptr) return env.Undefined();
-  if (src->byte_length() != dst->byte_length()) {
-    Napi::RangeError::New(env, "copyBytes: storages differ in length").ThrowAsJavaScriptException();
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    Storage* src = nullptr;
+    Storage* dst = nullptr;
+    if (!GetSrcDst(info, &src, &dst)) return env.Undefined();
+    if (src->byte_length() != dst->byte_length()) {
+      Napi::RangeError::New(env, "copyBytes: storages differ in length").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (src != dst && src->byte_length() > 0) std::memcpy(dst->data(), src->data(), src->byte_length());
     return env.Undefined();
-  }
-  if (src != dst && src->byte_length() > 0) std::memcpy(dst->data(), src->data(), src->byte_length());
-  return env.Undefined();
+  });
 }
 
 }  // namespace
@@ -243,6 +268,9 @@ Napi::Value CopyBytes(const Napi::CallbackInfo& info) {
 void InitIo(Napi::Env env, Napi::Object exports) {
   exports.Set("readInto", Napi::Function::New<ReadInto>(env, "readInto"));
   exports.Set("readIntoAsync", Napi::Function::New<ReadIntoAsync>(env, "readIntoAsync"));
+  exports.Set("readIntoChecked", Napi::Function::New<ReadIntoChecked>(env, "readIntoChecked"));
+  exports.Set("readIntoCheckedAsync",
+              Napi::Function::New<ReadIntoCheckedAsync>(env, "readIntoCheckedAsync"));
   exports.Set("writeFrom", Napi::Function::New<WriteFrom>(env, "writeFrom"));
   exports.Set("writeFromAsync", Napi::Function::New<WriteFromAsync>(env, "writeFromAsync"));
   exports.Set("byteSwap", Napi::Function::New<ByteSwapBinding>(env, "byteSwap"));

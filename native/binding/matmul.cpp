@@ -11,6 +11,7 @@
 
 #include "../kernel/gemm.h"
 #include "common.h"
+#include "promise_worker.h"
 #include "storage.h"
 
 namespace nnbench {
@@ -156,45 +157,20 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   });
 }
 
-class GemmWorker : public Napi::AsyncWorker {
+class GemmWorker : public PromiseWorker {
  public:
   GemmWorker(Napi::Env env, GemmJob job, const Napi::CallbackInfo& info, Storage* a, Storage* b,
              Storage* c)
-      : Napi::AsyncWorker(env, "nnbench:matmul"),
+      : PromiseWorker(env, "nnbench:matmul"),
         job_(std::move(job)),
         a_(env, info[0].As<Napi::Object>(), a),
         b_(env, info[1].As<Napi::Object>(), b),
-        c_(env, info[2].As<Napi::Object>(), c) {
-    napi_value promise = nullptr;
-    if (napi_create_promise(env, &deferred_, &promise) == napi_ok) promise_ = promise;
-  }
+        c_(env, info[2].As<Napi::Object>(), c) {}
 
-  /** The promise, or an empty value when it could not be made (a JavaScript error is pending). */
-  Napi::Value Promise() const { return Napi::Value(Env(), promise_); }
-
-  void Execute() override {
-    try {
-      RunJob(job_, a_.data(), b_.data(), c_.data(), c_.byte_length());
-    } catch (const std::bad_alloc&) {
-      SetError("out of memory");
-    } catch (const std::exception& e) {
-      SetError(e.what());
-    } catch (...) {
-      SetError("unknown native error");
-    }
-  }
-
-  // Settled through the C API and without checking the status: while a worker thread's
-  // environment shuts down, settling fails, and node-addon-api's wrappers would turn that failure
-  // into a fatal error. The pins still release the operands in the destructor.
-  void OnOK() override { napi_resolve_deferred(Env(), deferred_, Env().Undefined()); }
-  void OnError(const Napi::Error& error) override {
-    napi_reject_deferred(Env(), deferred_, error.Value());
-  }
+ protected:
+  void Run() override { RunJob(job_, a_.data(), b_.data(), c_.data(), c_.byte_length()); }
 
  private:
-  napi_deferred deferred_ = nullptr;
-  napi_value promise_ = nullptr;
   GemmJob job_;
   StoragePin a_;
   StoragePin b_;
@@ -207,14 +183,7 @@ Napi::Value GemmAsync(const Napi::CallbackInfo& info) {
     GemmJob job;
     Storage *a = nullptr, *b = nullptr, *c = nullptr;
     if (!ReadJob(info, &job, &a, &b, &c)) return info.Env().Undefined();
-    auto* worker = new GemmWorker(info.Env(), std::move(job), info, a, b, c);
-    Napi::Value promise = worker->Promise();
-    if (promise.IsEmpty()) {
-      delete worker;
-      return info.Env().Undefined();
-    }
-    worker->Queue();
-    return promise;
+    return QueuePromise(new GemmWorker(info.Env(), std::move(job), info, a, b, c));
   });
 }
 
@@ -267,33 +236,35 @@ Napi::Object BlockingOf(Napi::Env env, const gk::TileInfo& t) {
 
 // gemmInfo(): the kernel in use and what the CPU supports.
 Napi::Value Info(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("isa", gk::IsaName(gk::ActiveIsa()));
-  out.Set("detectedIsa", gk::IsaName(gk::DetectIsa()));
-  Napi::Array available = Napi::Array::New(env);
-  uint32_t count = 0;
-  for (gk::Isa isa : {gk::Isa::kPortable, gk::Isa::kAvx2, gk::Isa::kAvx512}) {
-    if (static_cast<int>(isa) <= static_cast<int>(gk::DetectIsa())) {
-      available.Set(count++, gk::IsaName(isa));
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("isa", gk::IsaName(gk::ActiveIsa()));
+    out.Set("detectedIsa", gk::IsaName(gk::DetectIsa()));
+    Napi::Array available = Napi::Array::New(env);
+    uint32_t count = 0;
+    for (gk::Isa isa : {gk::Isa::kPortable, gk::Isa::kAvx2, gk::Isa::kAvx512}) {
+      if (static_cast<int>(isa) <= static_cast<int>(gk::DetectIsa())) {
+        available.Set(count++, gk::IsaName(isa));
+      }
     }
-  }
-  out.Set("availableIsas", available);
-  const gk::TileInfo f32 = gk::SgemmTile();
-  const gk::TileInfo f64 = gk::DgemmTile();
-  out.Set("float32Tile", TileName(f32));
-  out.Set("float64Tile", TileName(f64));
-  out.Set("float32Blocking", BlockingOf(env, f32));
-  out.Set("float64Blocking", BlockingOf(env, f64));
-  out.Set("threads", gk::GetNumThreads());
+    out.Set("availableIsas", available);
+    const gk::TileInfo f32 = gk::SgemmTile();
+    const gk::TileInfo f64 = gk::DgemmTile();
+    out.Set("float32Tile", TileName(f32));
+    out.Set("float64Tile", TileName(f64));
+    out.Set("float32Blocking", BlockingOf(env, f32));
+    out.Set("float64Blocking", BlockingOf(env, f64));
+    out.Set("threads", gk::GetNumThreads());
 #if defined(__clang__)
-  out.Set("compiler", std::string("clang ") + __clang_version__);
+    out.Set("compiler", std::string("clang ") + __clang_version__);
 #elif defined(__GNUC__)
-  out.Set("compiler", std::string("gcc ") + __VERSION__);
+    out.Set("compiler", std::string("gcc ") + __VERSION__);
 #else
-  out.Set("compiler", "unknown");
+    out.Set("compiler", "unknown");
 #endif
-  return out;
+    return out;
+  });
 }
 
 // fmaPeak(seconds, threads): measured multiply-add throughput of this machine in GFLOP/s.

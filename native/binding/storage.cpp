@@ -4,9 +4,14 @@
 #include <cerrno>
 #include <cstring>
 #include <atomic>
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
 #include <unordered_set>
 #include <utility>
 
+#include "../core/fault.h"
 #include "common.h"
 
 namespace nnbench {
@@ -103,6 +108,21 @@ Napi::Function Storage::Init(Napi::Env env) {
 }
 
 Storage::Storage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Storage>(info) {
+  // A constructor that throws would let the exception escape into Node-API: turn it into a
+  // JavaScript error, as Guarded does for functions.
+  Napi::Env env = info.Env();
+  try {
+    Construct(info);
+  } catch (const std::bad_alloc&) {
+    Napi::Error::New(env, "out of memory").ThrowAsJavaScriptException();
+  } catch (const std::exception& e) {
+    Napi::Error::New(env, e.what()).ThrowAsJavaScriptException();
+  } catch (...) {
+    Napi::Error::New(env, "unknown native error").ThrowAsJavaScriptException();
+  }
+}
+
+void Storage::Construct(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint64_t bytes = 0;
   bool zero = false;
@@ -132,18 +152,18 @@ Storage::Storage(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Storage>(inf
         .ThrowAsJavaScriptException();
     return;
   }
-  auto* block = new (std::nothrow) Block();
-  if (block == nullptr) {
-    Napi::Error::New(env, "out of memory").ThrowAsJavaScriptException();
-    return;
-  }
+  // Everything that can throw comes first; should it throw, `block` and `buffer` free what they
+  // hold and nothing has been counted.
+  auto block = std::make_unique<Block>();
   block->registry = DataOf(env)->registry;
   block->buffer = std::move(buffer);
   block->bytes = static_cast<size_t>(bytes);
+  FailIfArmed(Fault::kAlloc);  // where the registry grows
+  block->registry->live.insert(block.get());
+  // Nothing below throws.
   CountAllocation(static_cast<int64_t>(bytes));
-  block->registry->live.insert(block);
   if (bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(bytes));
-  block_ = block;
+  block_ = block.release();
 }
 
 Storage::~Storage() {

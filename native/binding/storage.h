@@ -69,6 +69,8 @@ class Storage : public Napi::ObjectWrap<Storage> {
   void Unpin(Napi::Env env);
 
  private:
+  /** The constructor's work; may throw before anything is counted. */
+  void Construct(const Napi::CallbackInfo& info);
   Napi::Value ArrayBufferOf(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value ByteLength(const Napi::CallbackInfo& info);

@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <system_error>
+#include <exception>
 #include <thread>
+
+#include "crc32.h"
+#include "fault.h"
 
 namespace nnbench {
 
@@ -119,18 +122,29 @@ double Sum(const uint8_t* data, size_t count, DType dtype) {
 
 namespace {
 
-int64_t ReadSerial(int fd, uint64_t position, uint8_t* dst, size_t length, std::string* error) {
+// With a CRC to compute, reads go in pieces this large, which are still in the cache when the CRC
+// reads them back.
+constexpr size_t kCrcPiece = size_t{512} << 10;
+
+/**
+ * ReadAt on the calling thread; with `crc`, also updates *crc with the bytes read. On an I/O error
+ * returns -1 and sets `error_code` (an errno).
+ */
+int64_t ReadSerial(int fd, uint64_t position, uint8_t* dst, size_t length, int* error_code,
+                   uint32_t* crc) noexcept {
+  // Linux transfers at most about 2 GiB per call; without a CRC, ask for pieces of 1 GiB.
+  const size_t piece = crc != nullptr ? kCrcPiece : size_t{1} << 30;
   size_t done = 0;
   while (done < length) {
-    // Linux transfers at most about 2 GiB per call; ask for chunks of 1 GiB.
-    const size_t want = std::min(length - done, size_t{1} << 30);
+    const size_t want = std::min(length - done, piece);
     const ssize_t got = pread(fd, dst + done, want, static_cast<off_t>(position + done));
     if (got < 0) {
       if (errno == EINTR) continue;
-      *error = std::strerror(errno);
+      *error_code = errno;
       return -1;
     }
     if (got == 0) break;
+    if (crc != nullptr) *crc = Crc32(*crc, dst + done, static_cast<size_t>(got));
     done += static_cast<size_t>(got);
   }
   return static_cast<int64_t>(done);
@@ -141,41 +155,95 @@ int64_t ReadSerial(int fd, uint64_t position, uint8_t* dst, size_t length, std::
 constexpr size_t kParallelReadBytes = size_t{64} << 20;
 constexpr size_t kSliceAlign = size_t{2} << 20;
 
+/** One slice of a split read: its place in the file and the destination, and how it went. */
+struct Slice {
+  uint64_t position = 0;
+  uint8_t* dst = nullptr;
+  size_t length = 0;
+  int64_t got = 0;
+  int error_code = 0;
+  uint32_t crc = 0;
+
+  void Read(int fd, bool with_crc) noexcept {
+    got = ReadSerial(fd, position, dst, length, &error_code, with_crc ? &crc : nullptr);
+  }
+};
+
+/** Joins every thread it holds when it goes out of scope, however the scope is left. */
+class JoiningThreads {
+ public:
+  explicit JoiningThreads(size_t capacity) { threads_.reserve(capacity); }
+  JoiningThreads(const JoiningThreads&) = delete;
+  JoiningThreads& operator=(const JoiningThreads&) = delete;
+  ~JoiningThreads() {
+    for (std::thread& t : threads_) t.join();
+  }
+
+  /** Starts `slice->Read` on a new thread; false (nothing started) when none can be made. */
+  bool TryStart(Slice* slice, int fd, bool with_crc) noexcept {
+    if (threads_.size() == threads_.capacity()) return false;
+    try {
+      FailIfArmed(Fault::kThread);
+      // Reserved: adding the thread cannot reallocate.
+      threads_.emplace_back([slice, fd, with_crc] { slice->Read(fd, with_crc); });
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+ private:
+  std::vector<std::thread> threads_;
+};
+
+/** The slices of a read of `length` bytes at `position` split over `cores` threads. */
+std::vector<Slice> SplitRead(uint64_t position, uint8_t* dst, size_t length, unsigned cores) {
+  const size_t slice = (length / cores + kSliceAlign - 1) / kSliceAlign * kSliceAlign;
+  std::vector<Slice> slices((length + slice - 1) / slice);
+  for (size_t i = 0; i < slices.size(); ++i) {
+    const size_t begin = i * slice;
+    slices[i].position = position + begin;
+    slices[i].dst = dst + begin;
+    slices[i].length = std::min(slice, length - begin);
+  }
+  return slices;
+}
+
 }  // namespace
 
-int64_t ReadAt(int fd, uint64_t position, uint8_t* dst, size_t length, std::string* error) {
+int64_t ReadAt(int fd, uint64_t position, uint8_t* dst, size_t length, std::string* error,
+               uint32_t* crc) {
   const unsigned cores = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
-  if (length < kParallelReadBytes || cores == 1) return ReadSerial(fd, position, dst, length, error);
-  const size_t slice = (length / cores + kSliceAlign - 1) / kSliceAlign * kSliceAlign;
-  const size_t count = (length + slice - 1) / slice;
-  std::vector<int64_t> got(count, 0);
-  std::vector<std::string> errors(count);
-  std::vector<std::thread> threads;
-  try {
-    for (size_t i = 1; i < count; ++i) {
-      const size_t begin = i * slice;
-      const size_t size = std::min(slice, length - begin);
-      threads.emplace_back([&, i, begin, size] { got[i] = ReadSerial(fd, position + begin, dst + begin, size, &errors[i]); });
-    }
-  } catch (const std::system_error&) {
-    // No thread could be started: read the rest on this one.
-    for (size_t i = threads.size() + 1; i < count; ++i) {
-      const size_t begin = i * slice;
-      got[i] = ReadSerial(fd, position + begin, dst + begin, std::min(slice, length - begin), &errors[i]);
-    }
+  int error_code = 0;
+  if (length < kParallelReadBytes || cores == 1) {
+    const int64_t got = ReadSerial(fd, position, dst, length, &error_code, crc);
+    if (got < 0) *error = std::strerror(error_code);
+    return got;
   }
-  got[0] = ReadSerial(fd, position, dst, std::min(slice, length), &errors[0]);
-  for (std::thread& t : threads) t.join();
+  FailIfArmed(Fault::kAlloc);  // where the slices are allocated
+  std::vector<Slice> slices = SplitRead(position, dst, length, cores);
+  const bool with_crc = crc != nullptr;
+  {
+    JoiningThreads threads(slices.size() - 1);
+    // Slice 0 is this thread's, and so is every slice no thread could be started for.
+    size_t started = 1;
+    while (started < slices.size() && threads.TryStart(&slices[started], fd, with_crc)) ++started;
+    for (size_t i = started; i < slices.size(); ++i) slices[i].Read(fd, with_crc);
+    slices[0].Read(fd, with_crc);
+  }
   // The bytes read are the prefix up to the first short slice (end of file).
   int64_t total = 0;
-  for (size_t i = 0; i < count; ++i) {
-    if (got[i] < 0) {
-      *error = errors[i];
+  uint32_t total_crc = with_crc ? *crc : 0;
+  for (const Slice& s : slices) {
+    if (s.got < 0) {
+      *error = std::strerror(s.error_code);
       return -1;
     }
-    total += got[i];
-    if (static_cast<size_t>(got[i]) < std::min(slice, length - i * slice)) break;
+    total += s.got;
+    if (with_crc) total_crc = Crc32Combine(total_crc, s.crc, static_cast<uint64_t>(s.got));
+    if (static_cast<size_t>(s.got) < s.length) break;
   }
+  if (with_crc) *crc = total_crc;
   return total;
 }
 

@@ -23,10 +23,13 @@ void FortranToC(const uint8_t* src, uint8_t* dst, const std::vector<size_t>& sha
 double Sum(const uint8_t* data, size_t count, DType dtype);
 
 /**
- * Reads `length` bytes at `position` of the open file `fd` into `dst` (retrying short reads).
- * Returns the bytes read, fewer only at end of file. On an I/O error returns -1 and sets `error`.
+ * Reads `length` bytes at `position` of the open file `fd` into `dst` (retrying short reads; large
+ * reads are split over threads). Returns the bytes read, fewer only at end of file. On an I/O error
+ * returns -1 and sets `error`. With `crc`, also updates *crc (zlib's CRC-32) with the bytes read,
+ * each thread over its own range while the bytes are in its cache.
  */
-int64_t ReadAt(int fd, uint64_t position, uint8_t* dst, size_t length, std::string* error);
+int64_t ReadAt(int fd, uint64_t position, uint8_t* dst, size_t length, std::string* error,
+               uint32_t* crc = nullptr);
 
 /** Writes `length` bytes from `src` at `position` of `fd`. Returns false and sets `error` on failure. */
 bool WriteAt(int fd, uint64_t position, const uint8_t* src, size_t length, std::string* error);

@@ -8,7 +8,9 @@
 // Properties checked: FortranToC places every element where the Fortran-order index says;
 // ByteSwap twice is the identity; Sum never reads out of bounds and sums a ones-tensor exactly;
 // HalfToFloat agrees with an independent conversion; ReadAt returns exactly the bytes the file
-// holds in the requested range.
+// holds in the requested range, and with a CRC their CRC-32; every CRC-32 implementation the CPU
+// runs agrees with a bit-at-a-time reference at any length, alignment and start value, and
+// Crc32Combine joins the CRCs of two parts into the CRC of the whole.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "../core/bytes.h"
+#include "../core/crc32.h"
 #include "../core/dtype.h"
 
 namespace {
@@ -98,6 +101,33 @@ void CheckByteSwapAndSum(size_t count, size_t item, uint32_t dtype_code, const u
   Check(nnbench::Sum(ones.data(), elements, dtype) == static_cast<double>(elements), "Sum of ones");
 }
 
+uint32_t ReferenceCrc32(uint32_t crc, const uint8_t* data, size_t length) {
+  uint32_t c = ~crc;
+  for (size_t i = 0; i < length; ++i) {
+    c ^= data[i];
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+  }
+  return ~c;
+}
+
+void CheckCrc32(const uint8_t* payload, size_t payload_size, uint32_t seed) {
+  // Unaligned starts: the payload's own offset is arbitrary; skip a few more bytes.
+  const size_t skip = payload_size == 0 ? 0 : seed % (payload_size < 64 ? payload_size : 64);
+  const uint8_t* data = payload + skip;
+  const size_t length = payload_size - skip;
+  const uint32_t start = seed * 2654435761u;
+  const uint32_t want = ReferenceCrc32(start, data, length);
+  for (auto kind : {nnbench::Crc32Kind::kVpclmulqdq, nnbench::Crc32Kind::kPclmulqdq,
+                    nnbench::Crc32Kind::kTable}) {
+    if (!nnbench::Crc32Supported(kind)) continue;
+    Check(nnbench::Crc32With(kind, start, data, length) == want, "Crc32 matches the reference");
+  }
+  const size_t cut = length == 0 ? 0 : (seed >> 8) % (length + 1);
+  const uint32_t head = nnbench::Crc32(start, data, cut);
+  const uint32_t tail = nnbench::Crc32(0, data + cut, length - cut);
+  Check(nnbench::Crc32Combine(head, tail, length - cut) == want, "Crc32Combine joins two parts");
+}
+
 void CheckReadAt(uint64_t position, size_t length, const uint8_t* payload, size_t payload_size) {
   const int fd = memfd_create("nnbench-fuzz", 0);
   if (fd < 0) return;
@@ -115,6 +145,15 @@ void CheckReadAt(uint64_t position, size_t length, const uint8_t* payload, size_
   const size_t want = length < available ? length : available;
   Check(got == static_cast<int64_t>(want), "ReadAt returns the bytes in range");
   Check(want == 0 || std::memcmp(out.data(), payload + position, want) == 0, "ReadAt copies the file's bytes");
+  uint32_t crc = 7;
+  const int fd2 = memfd_create("nnbench-fuzz-crc", 0);
+  if (fd2 < 0) return;
+  const bool whole = write(fd2, payload, payload_size) == static_cast<ssize_t>(payload_size);
+  const int64_t again = nnbench::ReadAt(fd2, position, out.data(), length, &error, &crc);
+  close(fd2);
+  if (!whole) return;
+  Check(again == static_cast<int64_t>(want), "ReadAt with a CRC returns the bytes in range");
+  Check(crc == ReferenceCrc32(7, payload + position, want), "ReadAt's CRC is the CRC of the bytes read");
 }
 
 }  // namespace
@@ -146,5 +185,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check((std::isnan(got) && std::isnan(want)) || std::memcmp(&got, &want, sizeof got) == 0, "HalfToFloat");
   }
   CheckReadAt(position, length, payload, payload_size);
+  CheckCrc32(payload, payload_size, static_cast<uint32_t>(tail[0] | (tail[2] << 8) | (data[0] << 16)));
   return 0;
 }

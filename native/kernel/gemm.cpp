@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #endif
 
+#include "../core/fault.h"
 #include "kernel_set.h"
 #include "thread_pool.h"
 
@@ -54,6 +55,7 @@ class Scratch {
 
   /** At least `bytes` bytes; throws std::bad_alloc when the system refuses. */
   void* Get(size_t bytes) {
+    FailIfArmed(Fault::kAlloc);
     if (bytes <= capacity_) return data_;
     std::free(data_);
     data_ = nullptr;

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "../core/fault.h"
+
 namespace nnbench::kernel {
 
 namespace {
@@ -25,11 +27,18 @@ ThreadPool::~ThreadPool() {
 }
 
 void ThreadPool::EnsureWorkers(int count) {
+  // Reserved first, so that once a worker's thread runs, recording it cannot fail: a slot exists
+  // exactly when its worker does, and a failed thread creation leaves the pool as it was.
+  slots_.reserve(count);
+  workers_.reserve(count);
   while (static_cast<int>(workers_.size()) < count) {
     const int tid = static_cast<int>(workers_.size()) + 1;
-    slots_.push_back(std::make_unique<Slot>());
-    workers_.emplace_back(&ThreadPool::WorkerMain, this, slots_.back().get(), tid,
-                          generation_.load(std::memory_order_acquire));
+    auto slot = std::make_unique<Slot>();
+    FailIfArmed(Fault::kThread);
+    std::thread worker(&ThreadPool::WorkerMain, this, slot.get(), tid,
+                       generation_.load(std::memory_order_acquire));
+    slots_.push_back(std::move(slot));
+    workers_.push_back(std::move(worker));
   }
 }
 

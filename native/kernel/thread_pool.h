@@ -65,7 +65,8 @@ class ThreadPool {
    * (created on first need). Returns when every call that started has returned. With
    * `cancellable`, calls that have not started by the time tid 0 returns are skipped: use it
    * only when tid 0 alone is able to finish the job (the workers' shares can be taken over).
-   * The caller must hold lease().
+   * The caller must hold lease(). Throws std::system_error, having run nothing, when a worker
+   * thread it needs cannot be started.
    */
   void Run(int threads, Fn fn, void* ctx, bool cancellable = false);
 

@@ -6,8 +6,9 @@
 import { writeSync } from "node:fs";
 import { resolve } from "node:path";
 import { isBenchmarkFamily } from "../define/benchmark.js";
-import { nativeMemory } from "../native/index.js";
-import { collect, run, type Runnable } from "../run/runner.js";
+import { collect, type Runnable } from "../run/collect.js";
+import { run } from "../run/runner.js";
+import { heldNativeBytes } from "./progress.js";
 import type { FromChild, ListedItem, ToChild } from "./protocol.js";
 
 // Interrupts are the parent's to handle: it keeps what was reported and stops this process.
@@ -31,14 +32,6 @@ function send(message: FromChild): void {
       if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
       Atomics.wait(pause, 0, 0, 2); // the parent has not read yet: wait a moment
     }
-  }
-}
-
-function heldBytes(): number {
-  try {
-    return nativeMemory().bytes;
-  } catch {
-    return 0;
   }
 }
 
@@ -67,7 +60,7 @@ async function runFile(message: Extract<ToChild, { type: "run" }>): Promise<void
     const skip = new Set(message.skip);
     items = items.flatMap((item) => (isBenchmarkFamily(item) ? [...item] : [item])).filter((b) => !skip.has(b.name));
   }
-  const timer = setInterval(() => send({ type: "memory", nativeBytes: heldBytes() }), 250);
+  const timer = setInterval(() => send({ type: "memory", nativeBytes: heldNativeBytes() }), 250);
   timer.unref();
   try {
     await run(items, {
@@ -77,8 +70,8 @@ async function runFile(message: Extract<ToChild, { type: "run" }>): Promise<void
       ...message.options.memory,
       // A child over its memory limit is stopped at once, before the machine swaps; the parent records why.
       killOverMemoryLimit: true,
-      onBenchmarkStart: (info) => send({ type: "start", name: info.name, nativeBytes: heldBytes() }),
-      onBenchmarkEnd: (record) => send({ type: "end", record, nativeBytes: heldBytes() }),
+      onBenchmarkStart: (info) => send({ type: "start", name: info.name, nativeBytes: heldNativeBytes() }),
+      onBenchmarkEnd: (record) => send({ type: "end", record, nativeBytes: heldNativeBytes() }),
     });
   } finally {
     clearInterval(timer);

@@ -3,11 +3,13 @@ import { loadComparisonFile, type Comparator } from "../compare/comparators.js";
 import { compare } from "../compare/compare.js";
 import { renderComparison } from "../compare/render.js";
 import { parseThreshold } from "../compare/thresholds.js";
+import { renderDeltaChart } from "../compare/delta-chart.js";
 import { shouldColor } from "../reporter/console.js";
+import { chartStyleFor } from "../text/charts.js";
 import { readResults } from "../reporter/target.js";
 import type { BenchmarkResult } from "../types.js";
 import type { Logger } from "./log.js";
-import { UsageError } from "./run.js";
+import { UsageError } from "../errors.js";
 
 /** Options of `nnbench compare` as parsed from the command line. */
 export interface CompareCommandOptions {
@@ -15,6 +17,8 @@ export interface CompareCommandOptions {
   fail: string[];
   includeContext: string[];
   alpha?: number;
+  /** Draw charts even when standard output is not a terminal. */
+  charts?: boolean;
 }
 
 /** Exit codes of `nnbench compare`. */
@@ -37,5 +41,8 @@ export async function compareCommand(targets: string[], opts: CompareCommandOpti
   for (const r of results) if (r.partial) log.warn(`run "${r.run}" is partial: it was interrupted and lacks some benchmarks`);
   const comparison = compare(results, { comparators, thresholds, ...(opts.alpha !== undefined ? { alpha: opts.alpha } : {}) });
   process.stdout.write(renderComparison(comparison, { color: shouldColor(process.stdout), contextKeys: opts.includeContext }));
+  const style = chartStyleFor(process.stdout, opts.charts === true);
+  const chart = style ? renderDeltaChart(comparison, style) : "";
+  if (chart) process.stdout.write(`\nTime against the baseline\n${chart}`);
   return comparison.success ? COMPARE_EXIT.ok : COMPARE_EXIT.regressed;
 }

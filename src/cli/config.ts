@@ -21,16 +21,9 @@
 import { existsSync, promises as fs } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
-import { NnbenchError } from "../errors.js";
+import { ConfigError } from "../errors.js";
+import { importFile } from "../run/import-file.js";
 import type { JsonObject, JsonValue } from "../types.js";
-
-/** The configuration is missing, unreadable or holds something invalid. */
-export class ConfigError extends NnbenchError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, "ERR_CONFIG", options);
-  }
-}
 
 /** A context provider defined in the configuration. */
 export interface ProviderSpec {
@@ -124,21 +117,13 @@ export function validateConfig(value: unknown, source: string): NnbenchConfig {
   return config;
 }
 
-async function importModule(file: string): Promise<Record<string, unknown>> {
-  if (/\.(?:m|c)?tsx?$/.test(file)) {
-    const { importFile } = await import("../run/import-file.js");
-    return importFile(file);
-  }
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-}
-
 async function readConfigFile(file: string): Promise<NnbenchConfig> {
   try {
     if (file.endsWith(".json")) {
       const text = await fs.readFile(file, "utf8");
       return validateConfig(JSON.parse(text) as unknown, file);
     }
-    const mod = await importModule(file);
+    const mod = await importFile(file);
     return validateConfig(mod.default ?? mod.config, file);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
@@ -185,7 +170,7 @@ export async function loadProvider(spec: ProviderSpec, dir: string): Promise<() 
   }
   let mod: Record<string, unknown>;
   try {
-    mod = await importModule(file);
+    mod = await importFile(file);
   } catch (err) {
     throw new ConfigError(`context provider "${spec.name}": cannot import ${spec.module}: ${(err as Error).message}`, { cause: err });
   }

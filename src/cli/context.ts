@@ -1,7 +1,7 @@
 /** Turning `--context` entries (and the configuration's `context` list) into context providers. */
 import { CPUInfo, GitEnvironmentInfo, NativeInfo, NodeInfo, cpuarch, nodeVersion, system, type ContextProvider } from "../run/context.js";
 import { callProvider, loadProvider, type LoadedConfig } from "./config.js";
-import { NnbenchError } from "../errors.js";
+import { ContextArgumentError } from "../errors.js";
 import type { JsonObject } from "../types.js";
 
 /** Built-in providers by the names `--context` accepts. */
@@ -19,13 +19,6 @@ export const BUILTIN_PROVIDERS: Readonly<Record<string, (...args: never[]) => un
   NativeInfo,
   native: NativeInfo,
 };
-
-/** A `--context` entry is neither `key=value` nor a known provider. */
-export class ContextArgumentError extends NnbenchError {
-  constructor(message: string) {
-    super(message, "ERR_CONTEXT_ARGUMENT");
-  }
-}
 
 /**
  * Resolves entries: `key=value` is a literal string value, `provider=NAME` or a bare `NAME` is a

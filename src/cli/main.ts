@@ -11,8 +11,9 @@ import { compareCommand } from "./compare.js";
 import { isLogLevel, LOG_LEVELS, Logger } from "./log.js";
 import { parseByteSize } from "../text/units.js";
 import type { MemoryCommandOptions } from "./protocol.js";
+import { reportCommand } from "./report.js";
 import { RUN_EXIT, runCommand } from "./run.js";
-import { CollectFailure } from "./workers.js";
+import { CollectFailure } from "../errors.js";
 
 function version(): string {
   try {
@@ -95,6 +96,7 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
     .option("--memory-limit <size>", "RSS growth a benchmark may use, e.g. 512MiB; beyond it the benchmark is an error (a child process is stopped)", byteSize)
     .option("--max-memo-bytes <size>", "memo cache budget, e.g. 4GiB: least recently used memos are evicted to stay within it", byteSize)
     .option("--fail-on-leak", "make a benchmark that leaves memory behind after eviction and GC an error", false)
+    .option("--charts", "draw time and memory charts under the table also when standard output is not a terminal", false)
     .action(async (target: string, opts: Record<string, unknown>) => {
       const loaded = await loadedConfig();
       exit(
@@ -105,6 +107,7 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
             context: opts.context as string[],
             output: opts.output as string[],
             isolate: opts.isolate === true,
+            charts: opts.charts === true,
             ...(opts.name !== undefined ? { name: opts.name as string } : {}),
             ...(opts.jobs !== undefined ? { jobs: opts.jobs as number } : {}),
             ...(opts.repeat !== undefined ? { repeat: opts.repeat as number } : {}),
@@ -128,6 +131,7 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
     .option("--fail <spec>", "fail on a change beyond a limit, e.g. time:+5%, memory.native_peak_bytes:+10MiB, value:-1% (repeatable)", collectValues, [])
     .option("-C, --include-context <key>", "show this context value (dotted path) per run (repeatable)", collectValues, [])
     .option("--alpha <p>", "significance level of the timing test (default 0.05)", probability)
+    .option("--charts", "draw the change of time as bars also when standard output is not a terminal", false)
     .action(async (targets: string[], opts: Record<string, unknown>) => {
       await loadedConfig();
       exit(
@@ -136,6 +140,33 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
           {
             fail: opts.fail as string[],
             includeContext: opts.includeContext as string[],
+            charts: opts.charts === true,
+            ...(opts.comparisonFile !== undefined ? { comparisonFile: opts.comparisonFile as string } : {}),
+            ...(opts.alpha !== undefined ? { alpha: opts.alpha as number } : {}),
+          },
+          log,
+        ),
+      );
+    });
+
+  program
+    .command("report")
+    .description("Write one self-contained HTML report with charts of the runs in results files or sqlite:// databases; the first run is the baseline.")
+    .argument("<results...>", "results files or sqlite:// databases (sqlite://path?run=NAME picks one run)")
+    .requiredOption("-o, --output <file.html>", "the HTML file to write")
+    .option("--title <text>", "the report's title")
+    .option("--fail <spec>", "compare against the first run with this limit, as nnbench compare takes it (repeatable)", collectValues, [])
+    .option("--comparison-file <file>", "JSON file of per-benchmark value comparators, as nnbench compare takes it")
+    .option("--alpha <p>", "significance level of the timing test (default 0.05)", probability)
+    .action(async (targets: string[], opts: Record<string, unknown>) => {
+      await loadedConfig();
+      exit(
+        await reportCommand(
+          targets,
+          {
+            output: opts.output as string,
+            fail: opts.fail as string[],
+            ...(opts.title !== undefined ? { title: opts.title as string } : {}),
             ...(opts.comparisonFile !== undefined ? { comparisonFile: opts.comparisonFile as string } : {}),
             ...(opts.alpha !== undefined ? { alpha: opts.alpha as number } : {}),
           },

@@ -2,7 +2,17 @@
  * The live progress line of `nnbench run` on standard error: which benchmarks are running, how many
  * are done, and the native memory held. Shown only on a terminal and never when `CI` is set.
  */
+import { nativeMemory } from "../native/index.js";
 import { formatBytes, truncate } from "../text/units.js";
+
+/** Native bytes tensors hold now, for the progress line (0 if the addon cannot say). */
+export function heldNativeBytes(): number {
+  try {
+    return nativeMemory().bytes;
+  } catch {
+    return 0;
+  }
+}
 
 /** Whether a progress display belongs on `stream`. */
 export function progressEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {

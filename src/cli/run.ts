@@ -1,19 +1,21 @@
 /** `nnbench run`: collect benchmarks, run them (here or in child processes) and report the result. */
-import { randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type { LoadedConfig } from "./config.js";
 import { buildContext } from "../run/context.js";
-import { nativeMemory } from "../native/index.js";
 import { ConsoleReporter } from "../reporter/console.js";
+import { chartStyleFor } from "../text/charts.js";
 import { getReporter } from "../reporter/target.js";
-import { collect, run } from "../run/runner.js";
+import { collect } from "../run/collect.js";
+import { failedRecord } from "../run/record.js";
+import { generatedRunName, run } from "../run/runner.js";
 import type { BenchmarkRecord, BenchmarkResult, JsonObject } from "../types.js";
 import { contextFromEntries } from "./context.js";
 import type { Logger } from "./log.js";
-import { Progress, progressEnabled } from "./progress.js";
 import type { MemoryCommandOptions } from "./protocol.js";
+import { heldNativeBytes, Progress, progressEnabled } from "./progress.js";
 import { WorkerPool } from "./workers.js";
+import { UsageError } from "../errors.js";
 
 /** Options of `nnbench run` as parsed from the command line. */
 export interface RunCommandOptions {
@@ -28,43 +30,16 @@ export interface RunCommandOptions {
   timeout?: number;
   /** Memory sampling, limits and budgets, passed to `run()` here or in each child. */
   memory?: MemoryCommandOptions;
+  /** Draw charts under the console table also when standard output is not a terminal. */
+  charts?: boolean;
 }
 
 /** Exit codes of `nnbench run`. */
 export const RUN_EXIT = { ok: 0, benchmarkFailed: 1, usage: 2, interrupted: 130, terminated: 143 } as const;
 
-/** A mistake in how the command was called (exit code 2). */
-export class UsageError extends Error {}
-
-function generatedName(): string {
-  const t = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `nnbench-${t}-${randomBytes(3).toString("hex")}`;
-}
-
-function heldBytes(): number {
-  try {
-    return nativeMemory().bytes;
-  } catch {
-    return 0;
-  }
-}
-
-function interruptedRecord(name: string, signal: NodeJS.Signals): BenchmarkRecord {
-  return {
-    name,
-    function: name,
-    description: "",
-    error_occurred: true,
-    error_message: `interrupted by ${signal} before it finished`,
-    error_kind: "interrupted",
-    parameters: {},
-    time_ns: 0,
-  };
-}
-
-async function report(result: BenchmarkResult, targets: string[], log: Logger): Promise<void> {
+async function report(result: BenchmarkResult, targets: string[], log: Logger, charts = false): Promise<void> {
   if (targets.length === 0) {
-    new ConsoleReporter().display(result, process.stdout);
+    new ConsoleReporter(charts ? { charts: chartStyleFor(process.stdout, true) ?? "ascii" } : {}).display(result, process.stdout);
     return;
   }
   for (const target of targets) {
@@ -83,6 +58,7 @@ interface RunSettings {
   readonly isolate: boolean;
   readonly tags: string[];
   readonly memory: MemoryCommandOptions;
+  readonly charts: boolean;
 }
 
 function settingsOf(opts: RunCommandOptions, loaded: LoadedConfig): RunSettings {
@@ -96,6 +72,7 @@ function settingsOf(opts: RunCommandOptions, loaded: LoadedConfig): RunSettings 
     isolate: opts.isolate,
     tags: opts.tag,
     memory: opts.memory ?? {},
+    charts: opts.charts === true,
   };
 }
 
@@ -116,7 +93,7 @@ interface RunState {
  * Ctrl-C or SIGTERM: keep what finished, mark the run partial, write it and leave.
  * Returns a function that removes the handlers, and tells whether a signal arrived.
  */
-function onInterrupt(state: RunState, targets: string[], log: Logger): { interrupted: () => boolean; remove: () => void } {
+function onInterrupt(state: RunState, targets: string[], log: Logger, charts: boolean): { interrupted: () => boolean; remove: () => void } {
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) return;
@@ -129,13 +106,13 @@ function onInterrupt(state: RunState, targets: string[], log: Logger): { interru
     const partial: BenchmarkResult = {
       run: state.name,
       context: state.context,
-      benchmarks: [...records, ...still.map((n) => interruptedRecord(n, signal))],
+      benchmarks: [...records, ...still.map((n) => failedRecord(n, "interrupted", `interrupted by ${signal} before it finished`))],
       timestamp: state.timestamp,
       partial: true,
     };
     log.warn(`interrupted by ${signal}: writing the ${records.length} finished benchmark records as a partial result`);
     const code = signal === "SIGINT" ? RUN_EXIT.interrupted : RUN_EXIT.terminated;
-    report(partial, targets, log).then(
+    report(partial, targets, log, charts).then(
       () => process.exit(code),
       (err: unknown) => {
         log.error(`could not write the partial result: ${(err as Error).message}`);
@@ -182,7 +159,7 @@ async function runHere(target: string, s: RunSettings, state: RunState): Promise
   progress.total = items.every((i) => i.kind !== "family" || i.size >= 0)
     ? items.reduce((n, i) => n + (i.kind === "family" ? i.size : 1), 0)
     : undefined;
-  const memoryTimer = setInterval(() => progress.memory(heldBytes()), 250);
+  const memoryTimer = setInterval(() => progress.memory(heldNativeBytes()), 250);
   memoryTimer.unref();
   try {
     const result = await run(items, {
@@ -193,12 +170,12 @@ async function runHere(target: string, s: RunSettings, state: RunState): Promise
       ...s.memory,
       onBenchmarkStart: (info) => {
         running.add(info.name);
-        progress.start(info.name, heldBytes());
+        progress.start(info.name, heldNativeBytes());
       },
       onBenchmarkEnd: (record) => {
         running.delete(record.name);
         finished.push(record);
-        progress.end(record.name, record.error_occurred, heldBytes());
+        progress.end(record.name, record.error_occurred, heldNativeBytes());
       },
     });
     return { ...result, timestamp: state.timestamp };
@@ -224,13 +201,13 @@ export async function runCommand(target: string, opts: RunCommandOptions, loaded
 
   const state: RunState = {
     context: await buildContext(await contextFromEntries([...(loaded.config.context ?? []), ...opts.context], loaded)),
-    name: opts.name ?? generatedName(),
+    name: opts.name ?? generatedRunName(),
     timestamp: Math.floor(Date.now() / 1000),
     progress: new Progress(process.stderr, progressEnabled(process.stderr)),
     finished: [],
     running: new Set(),
   };
-  const signals = onInterrupt(state, s.targets, log);
+  const signals = onInterrupt(state, s.targets, log, s.charts);
   let result: BenchmarkResult;
   try {
     const useChildren = s.jobs > 1 || s.isolate || s.timeout !== undefined;
@@ -240,6 +217,6 @@ export async function runCommand(target: string, opts: RunCommandOptions, loaded
   }
   if (signals.interrupted()) return new Promise<number>(() => undefined); // the signal handler exits
   signals.remove();
-  await report(result, s.targets, log);
+  await report(result, s.targets, log, s.charts);
   return exitCodeOf(result, log);
 }

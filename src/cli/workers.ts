@@ -9,9 +9,11 @@ import { fork, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchmarkRecord, ErrorKind } from "../types.js";
+import { failedRecord } from "../run/record.js";
 import type { Logger } from "./log.js";
 import type { ChildRunOptions, FromChild, ListedItem, ToChild } from "./protocol.js";
 import { MEMORY_LIMIT_KILL_MESSAGE } from "../run/run-one.js";
+import { CollectFailure } from "../errors.js";
 
 /** The child entry beside this module (`child.js` when built, `child.ts` under a TypeScript loader). */
 function childEntry(): string {
@@ -71,19 +73,6 @@ interface Attempt {
   timedOutAfter?: number;
   stderrTail: string;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function errorRecord(name: string, death: Death): BenchmarkRecord {
-  return {
-    name,
-    function: name,
-    description: "",
-    error_occurred: true,
-    error_message: death.message,
-    error_kind: death.kind,
-    parameters: {},
-    time_ns: 0,
-  };
 }
 
 /** Runs benchmark files in child processes and gathers their records. */
@@ -211,7 +200,7 @@ export class WorkerPool {
       if (attempt.failed) {
         // The file could not be collected or its benchmarks could not be planned.
         log.debug(attempt.failed.stack ?? attempt.failed.message);
-        const rec = errorRecord(unit.label, { kind: "error", message: attempt.failed.message });
+        const rec = failedRecord(unit.label, "error", attempt.failed.message);
         unit.records.push(rec);
         this.#opts.onEnd?.(rec, 0);
         return;
@@ -219,13 +208,13 @@ export class WorkerPool {
       const death = classifyDeath(code, signal, attempt.stderrTail, attempt.timedOutAfter);
       if (attempt.running === undefined) {
         // Died outside any benchmark (importing, between benchmarks): blame the unit and stop.
-        const rec = errorRecord(unit.label, death);
+        const rec = failedRecord(unit.label, death.kind, death.message);
         unit.records.push(rec);
         this.#opts.onEnd?.(rec, 0);
         return;
       }
       log.warn(`${attempt.running}: ${death.message}`);
-      const rec = errorRecord(attempt.running, death);
+      const rec = failedRecord(attempt.running, death.kind, death.message);
       unit.records.push(rec);
       skip.push(attempt.running);
       this.#opts.onEnd?.(rec, 0);
@@ -271,15 +260,5 @@ export class WorkerPool {
   stop(): void {
     this.#stopped = true;
     for (const a of this.#attempts) a.child.kill("SIGKILL");
-  }
-}
-
-/** Collecting benchmarks failed in the child; carries the child's stack for `--log-level debug`. */
-export class CollectFailure extends Error {
-  constructor(
-    message: string,
-    readonly childStack?: string,
-  ) {
-    super(message);
   }
 }

@@ -2,9 +2,9 @@
  * Defining benchmarks: `benchmark()` for one, `parametrize()` and `product()` for families.
  */
 
-import { NnbenchError } from "../errors.js";
+import { NnbenchError, ParameterError, ParameterSyntaxError } from "../errors.js";
 import { isMemo, type MemoValue } from "./memo.js";
-import { parseParameters, ParameterSyntaxError } from "./params.js";
+import { parseParameters } from "./params.js";
 import { parseByteSize } from "../text/units.js";
 import type {
   Benchmark,
@@ -21,20 +21,6 @@ import type {
 
 const BENCHMARK_BRAND = Symbol.for("nnbench.benchmark");
 const FAMILY_BRAND = Symbol.for("nnbench.family");
-
-/** A parameter a benchmark needs that nothing supplies, or one it does not take. */
-export class ParameterError extends NnbenchError {
-  /** The parameter's name. */
-  readonly parameter: string;
-  /** The benchmark's name. */
-  readonly benchmark: string;
-
-  constructor(message: string, parameter: string, benchmark: string, code = "ERR_PARAMETER") {
-    super(message, code);
-    this.parameter = parameter;
-    this.benchmark = benchmark;
-  }
-}
 
 /** True for a benchmark made by any copy of nnbench. */
 export function isBenchmark(value: unknown): value is Benchmark {

@@ -4,6 +4,7 @@
  */
 
 import { NnbenchError } from "../errors.js";
+import { isPromiseLike } from "./thenable.js";
 
 const MEMO_BRAND = Symbol.for("nnbench.memo");
 const CACHE_KEY = Symbol.for("nnbench.memoCache");
@@ -100,10 +101,6 @@ function removeEntry(memo: object, entry: Entry): void {
   if (c.byMemo.get(memo) === entry) c.byMemo.delete(memo);
   c.live.delete(entry);
   c.registry.unregister(entry);
-}
-
-function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as { then?: unknown }).then === "function";
 }
 
 /** Frees a memo's value; may be asynchronous. */

@@ -38,12 +38,21 @@ export interface CoreBinding {
   resetNativePeak(): void;
   readInto(fd: number, position: number, storage: NativeStorage, offset: number, length: number): number;
   readIntoAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number): Promise<number>;
+  /** `readInto` that also computes the CRC-32 of the bytes read, on the threads that read them. */
+  readIntoChecked(fd: number, position: number, storage: NativeStorage, offset: number, length: number): CheckedRead;
+  readIntoCheckedAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number): Promise<CheckedRead>;
   writeFrom(fd: number, position: number, storage: NativeStorage, offset: number, length: number): void;
   writeFromAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number): Promise<void>;
   byteSwap(storage: NativeStorage, itemSize: number): void;
   fortranToC(src: NativeStorage, dst: NativeStorage, shape: readonly number[], itemSize: number): void;
   sum(storage: NativeStorage, dtypeCode: number): number;
   copyBytes(src: NativeStorage, dst: NativeStorage): void;
+  /** zlib's `crc32(value, data)` (the ZIP polynomial), hardware-accelerated where the CPU allows. */
+  crc32(data: Uint8Array, value?: number, implementation?: Crc32Implementation): number;
+  /** The CRC-32 of A followed by B, from crc(A), crc(B) and B's length in bytes. */
+  crc32Combine(crcA: number, crcB: number, lengthB: number): number;
+  /** The CRC-32 implementations this machine runs; `crc32` uses the first. */
+  crc32Implementations(): Crc32Implementation[];
 }
 
 /** The highest readings of a native memory sampler since its last reset, in bytes. */
@@ -86,7 +95,26 @@ export interface SamplerBinding {
   residentBytes(): number;
 }
 
-export type Addon = CoreBinding & GemmBinding & SamplerBinding;
+/** Bytes read and their CRC-32. */
+export interface CheckedRead {
+  bytes: number;
+  crc32: number;
+}
+
+export type Crc32Implementation = "vpclmulqdq" | "pclmulqdq" | "table";
+
+/**
+ * @internal Test hooks compiled into the addon, inert unless armed; not part of nnbench's API.
+ */
+export interface InternalBinding {
+  /**
+   * Makes the `count` native allocations ("alloc") or worker thread creations ("thread") after the
+   * next `skip` fail as the system would fail them; `count` 0 disarms.
+   */
+  _injectFault(kind: "alloc" | "thread", count: number, skip?: number): void;
+}
+
+export type Addon = CoreBinding & GemmBinding & SamplerBinding & InternalBinding;
 
 /** Environment variable naming an addon file to load instead of the built one (e.g. a sanitizer build). */
 export const ADDON_PATH_ENV = "NNBENCH_ADDON_PATH";

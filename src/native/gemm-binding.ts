@@ -43,32 +43,27 @@ export interface GemmInfo {
   compiler: string;
 }
 
+/**
+ * The arguments of one gemm call: out = a @ b (row-major, contiguous m x k times k x n) for each
+ * product; `offsets` holds three element offsets (a, b, out) per product, or is omitted for one
+ * product at offset 0.
+ */
+export type GemmArguments = [
+  a: NativeStorage,
+  b: NativeStorage,
+  out: NativeStorage,
+  dtype: "float32" | "float64",
+  m: number,
+  n: number,
+  k: number,
+  offsets?: Float64Array | undefined,
+];
+
 export interface GemmBinding {
-  /**
-   * out = a @ b (row-major, contiguous m x k times k x n) for each product; `offsets` holds three
-   * element offsets (a, b, out) per product, or is omitted for one product at offset 0.
-   */
-  gemm(
-    a: NativeStorage,
-    b: NativeStorage,
-    out: NativeStorage,
-    dtype: "float32" | "float64",
-    m: number,
-    n: number,
-    k: number,
-    offsets?: Float64Array,
-  ): void;
+  /** The products {@link GemmArguments} describe, on this thread. */
+  gemm(...args: GemmArguments): void;
   /** `gemm` on the libuv thread pool; the storages stay pinned until the promise settles. */
-  gemmAsync(
-    a: NativeStorage,
-    b: NativeStorage,
-    out: NativeStorage,
-    dtype: "float32" | "float64",
-    m: number,
-    n: number,
-    k: number,
-    offsets?: Float64Array,
-  ): Promise<void>;
+  gemmAsync(...args: GemmArguments): Promise<void>;
   setGemmThreads(threads: number): void;
   getGemmThreads(): number;
   /** Returns false (and changes nothing) when the CPU cannot run `isa`. */

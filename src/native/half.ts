@@ -33,12 +33,3 @@ export function floatToHalfBits(value: number): number {
   return sign | (e >= 0x1f ? 0x7c00 : bits);
 }
 
-/** The number a float16 bit pattern holds. */
-export function halfBitsToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >>> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 0x1f) return mantissa !== 0 ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
-}

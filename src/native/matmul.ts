@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { DTypeError, ShapeError } from "../errors.js";
 import { addon } from "./addon.js";
 import { type DType, itemSize } from "./dtype.js";
-import type { GemmInfo, GemmIsa } from "./gemm-binding.js";
+import type { GemmArguments, GemmInfo, GemmIsa } from "./gemm-binding.js";
 import { Tensor, formatShape, newStorage, storageOf, wrapStorage } from "./tensor.js";
 
 export type { GemmBlocking, GemmInfo, GemmIsa } from "./gemm-binding.js";
@@ -130,6 +130,29 @@ function target(p: Plan, out: Tensor | undefined): [Tensor, boolean] {
   return [out, false];
 }
 
+/** A checked product: its result tensor (new unless `out` was given) and the gemm call that fills it. */
+interface Product {
+  readonly result: Tensor;
+  readonly fresh: boolean;
+  /** Undefined when the product is empty and there is nothing to compute. */
+  readonly args: GemmArguments | undefined;
+}
+
+function prepare(a: Tensor, b: Tensor, out: Tensor | undefined): Product {
+  const p = plan(a, b);
+  const sa = storageOf(a);
+  const sb = storageOf(b);
+  const [result, fresh] = target(p, out);
+  if (p.batch === 0) return { result, fresh, args: undefined };
+  return { result, fresh, args: [sa, sb, storageOf(result), p.dtype, p.m, p.n, p.k, p.offsets] };
+}
+
+/** Frees a new result whose computation failed, and rethrows. */
+function discard(product: Product, error: unknown): never {
+  if (product.fresh) product.result.dispose();
+  throw error;
+}
+
 /**
  * The matrix product `a @ b` with NumPy's semantics: 2-D operands multiply as matrices, a 1-D
  * operand is a vector (its dimension is dropped from the result), and operands with more
@@ -139,18 +162,15 @@ function target(p: Plan, out: Tensor | undefined): [Tensor, boolean] {
  * shape and dtype) and it is returned. NaN and infinities propagate as in the exact sum.
  */
 export function matmul<D extends DType>(a: Tensor<D>, b: Tensor<D>, options: MatmulOptions = {}): Tensor<D> {
-  const p = plan(a, b);
-  const sa = storageOf(a);
-  const sb = storageOf(b);
-  const [result, fresh] = target(p, options.out);
-  if (p.batch === 0) return result as Tensor<D>;
-  try {
-    addon.gemm(sa, sb, storageOf(result), p.dtype, p.m, p.n, p.k, p.offsets);
-  } catch (error) {
-    if (fresh) result.dispose();
-    throw error;
+  const product = prepare(a, b, options.out);
+  if (product.args !== undefined) {
+    try {
+      addon.gemm(...product.args);
+    } catch (error) {
+      discard(product, error);
+    }
   }
-  return result as Tensor<D>;
+  return product.result as Tensor<D>;
 }
 
 /**
@@ -158,18 +178,15 @@ export function matmul<D extends DType>(a: Tensor<D>, b: Tensor<D>, options: Mat
  * valid until the promise settles, even if they are disposed meanwhile.
  */
 export async function matmulAsync<D extends DType>(a: Tensor<D>, b: Tensor<D>, options: MatmulOptions = {}): Promise<Tensor<D>> {
-  const p = plan(a, b);
-  const sa = storageOf(a);
-  const sb = storageOf(b);
-  const [result, fresh] = target(p, options.out);
-  if (p.batch === 0) return result as Tensor<D>;
-  try {
-    await addon.gemmAsync(sa, sb, storageOf(result), p.dtype, p.m, p.n, p.k, p.offsets);
-  } catch (error) {
-    if (fresh) result.dispose();
-    throw error;
+  const product = prepare(a, b, options.out);
+  if (product.args !== undefined) {
+    try {
+      await addon.gemmAsync(...product.args);
+    } catch (error) {
+      discard(product, error);
+    }
   }
-  return result as Tensor<D>;
+  return product.result as Tensor<D>;
 }
 
 /**

@@ -32,22 +32,16 @@ export class Model implements Disposable {
 
   /** Loads weights from a `.npy` file or a `.npz` member, blocking (so a memo's `call()` can return it). */
   static load(path: string, options: ModelLoadOptions = {}): Model {
-    if (extname(path).toLowerCase() === ".npz") {
-      const key = options.key ?? defaultKey(path, npzKeysSync(path));
-      const member = loadNpzSync(path, { keys: [key] })[key];
-      return new Model(member as Tensor, path);
-    }
-    return new Model(loadNpySync(path), path);
+    const key = npzMember(path, options);
+    const weights = key === undefined ? loadNpySync(path) : loadNpzSync(path, { keys: [key] })[key];
+    return new Model(weights as Tensor, path);
   }
 
   /** `Model.load` off the JavaScript thread. */
   static async loadAsync(path: string, options: ModelLoadOptions = {}): Promise<Model> {
-    if (extname(path).toLowerCase() === ".npz") {
-      const key = options.key ?? defaultKey(path, npzKeysSync(path));
-      const member = (await loadNpz(path, { keys: [key] }))[key];
-      return new Model(member as Tensor, path);
-    }
-    return new Model(await loadNpy(path), path);
+    const key = npzMember(path, options);
+    const weights = key === undefined ? await loadNpy(path) : (await loadNpz(path, { keys: [key] }))[key];
+    return new Model(weights as Tensor, path);
   }
 
   /** The weight matrix. It belongs to the model: do not dispose it separately. */
@@ -91,6 +85,12 @@ export class Model implements Disposable {
   toJSON(): string {
     return this.toString();
   }
+}
+
+/** The `.npz` member holding the weights, or undefined for a `.npy` file. */
+function npzMember(path: string, options: ModelLoadOptions): string | undefined {
+  if (extname(path).toLowerCase() !== ".npz") return undefined;
+  return options.key ?? defaultKey(path, npzKeysSync(path));
 }
 
 function defaultKey(path: string, keys: readonly string[]): string {

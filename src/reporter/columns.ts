@@ -3,8 +3,8 @@
  * their own typed columns, memory and stats spread into dotted columns, nested values as JSON text,
  * and any key this project does not know kept in an `extra` JSON column so nothing is lost.
  */
-import type { JsonObject, JsonValue } from "../types.js";
-import { ResultFormatError } from "./errors.js";
+import { MEMORY_FIELDS, STATS_FIELDS, type JsonObject, type JsonValue } from "../types.js";
+import { ResultFormatError } from "../errors.js";
 import { isJsonObject, parseRow, type ResultRow } from "./records.js";
 
 /** How a column's cells are stored. */
@@ -18,20 +18,13 @@ export interface ColumnSpec {
   kind: ColumnKind;
 }
 
-const MEMORY_FIELDS = [
-  "native_peak_bytes",
-  "native_delta_bytes",
-  "heap_used_delta_bytes",
-  "rss_peak_bytes",
-  "rss_start_bytes",
-  "rss_end_bytes",
-  "external_peak_bytes",
-  "heap_peak_bytes",
-  "retained_bytes",
-];
 /** Memory fields held as text; the timeline stays in `extra` as JSON. */
 const MEMORY_TEXT_FIELDS = ["rss_method"];
-const STATS_FIELDS = ["min", "max", "mean", "median", "p75", "p99", "stddev"];
+/** The record's objects whose numeric fields get a column each. */
+const GROUPS: readonly (readonly ["memory" | "stats", readonly string[]])[] = [
+  ["memory", MEMORY_FIELDS],
+  ["stats", STATS_FIELDS],
+];
 
 /** Every column, in file order. */
 export const COLUMNS: readonly ColumnSpec[] = [
@@ -94,10 +87,7 @@ export function rowToCells(row: ResultRow): Record<string, Cell> {
   cells.parameters = JSON.stringify(b.parameters);
   cells.value = b.value === undefined ? null : JSON.stringify(b.value);
   cells.time_ns = b.time_ns;
-  for (const [group, fields] of [
-    ["memory", MEMORY_FIELDS],
-    ["stats", STATS_FIELDS],
-  ] as const) {
+  for (const [group, fields] of GROUPS) {
     const obj = rec[group];
     if (!isJsonObject(obj)) continue;
     for (const [k, v] of Object.entries(obj)) {
@@ -155,10 +145,7 @@ export function cellsToRow(cells: Record<string, Cell | undefined>, source: stri
     const v = jsonCell(cells[key], source, `${where}.${key}`);
     if (v !== undefined) rec[key] = v;
   }
-  for (const [group, fields] of [
-    ["memory", MEMORY_FIELDS],
-    ["stats", STATS_FIELDS],
-  ] as const) {
+  for (const [group, fields] of GROUPS) {
     for (const f of group === "memory" ? [...fields, ...MEMORY_TEXT_FIELDS] : fields) {
       const v = cells[`${group}.${f}`];
       if (v !== null && v !== undefined) nested[group][f] = v;

@@ -5,10 +5,12 @@
  */
 import pc from "picocolors";
 import type { BenchmarkRecord, BenchmarkResult } from "../types.js";
-import { UnsupportedTargetError } from "./errors.js";
+import { UnsupportedTargetError } from "../errors.js";
 import { flattenObject, formatBytes, formatDuration, formatParameters, formatValue, truncate } from "../text/units.js";
 import type { Reporter } from "./reporter.js";
 import { renderTable } from "../text/table.js";
+import { bar, boxPlot, chartStyleFor, type ChartStyle } from "../text/charts.js";
+import { fiveNumbers } from "../stats/summary.js";
 
 /** Whether to colour output written to `stream`: a TTY, unless `NO_COLOR` is set (`FORCE_COLOR` forces it). */
 export function shouldColor(stream: { isTTY?: boolean } | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -23,6 +25,60 @@ export interface ConsoleReporterOptions {
   color?: boolean;
   /** Longest parameter and error text shown in a cell before it is cut (default 60). */
   maxCellWidth?: number;
+  /**
+   * Charts under the table (time and memory bars per family, box plots of samples): `"none"`, or the
+   * style to draw them in; by default only on a terminal (`"unicode"` where it can show blocks).
+   */
+  charts?: ChartStyle | "none";
+}
+
+const BAR_WIDTH = 16;
+const BOX_WIDTH = 20;
+
+/**
+ * Charts of a run's benchmarks by family: a time bar and a native-peak / RSS-peak bar per benchmark on
+ * the family's scale, and a box plot of the samples of sampled benchmarks. Families of one benchmark
+ * without samples are left out; the empty string when nothing is left.
+ */
+export function renderFamilyCharts(result: BenchmarkResult, style: ChartStyle, maxNameWidth = 40): string {
+  const families = new Map<string, BenchmarkRecord[]>();
+  for (const b of result.benchmarks) {
+    if (b.error_occurred) continue;
+    const list = families.get(b.function) ?? [];
+    list.push(b);
+    families.set(b.function, list);
+  }
+  const sampled = (b: BenchmarkRecord): boolean => (b.samples_ns?.length ?? 0) > 1;
+  const blocks: string[] = [];
+  for (const [family, members] of families) {
+    if (members.length < 2 && !members.some(sampled)) continue;
+    const maxTime = Math.max(...members.map((b) => b.time_ns));
+    const maxNative = Math.max(0, ...members.map((b) => b.memory?.native_peak_bytes ?? 0));
+    const maxRss = Math.max(0, ...members.map((b) => b.memory?.rss_peak_bytes ?? 0));
+    const boxes = new Map(members.filter(sampled).map((b) => [b, fiveNumbers(b.samples_ns!)] as const));
+    const lo = Math.min(...[...boxes.values()].map((s) => s.min));
+    const hi = Math.max(...[...boxes.values()].map((s) => s.max));
+    const header = ["", "Time", ""];
+    if (boxes.size > 0) header.push(`Samples ${formatDuration(lo)} … ${formatDuration(hi)}`);
+    if (maxNative > 0) header.push("Native peak", "");
+    if (maxRss > 0) header.push("RSS peak", "");
+    const rows = members.map((b) => {
+      const row = [truncate(b.name, maxNameWidth), bar(b.time_ns, maxTime, BAR_WIDTH, style), formatDuration(b.time_ns)];
+      if (boxes.size > 0) {
+        const box = boxes.get(b);
+        row.push(box ? boxPlot(box, lo, hi, BOX_WIDTH, style) : "");
+      }
+      if (maxNative > 0) row.push(bar(b.memory?.native_peak_bytes ?? 0, maxNative, BAR_WIDTH, style), b.memory ? formatBytes(b.memory.native_peak_bytes) : "");
+      if (maxRss > 0) {
+        const rss = b.memory?.rss_peak_bytes;
+        row.push(bar(rss ?? 0, maxRss, BAR_WIDTH, style), rss !== undefined ? formatBytes(rss) : "");
+      }
+      return row;
+    });
+    const align = header.map((_, i) => (i === 2 || (i > 3 && header[i] === "") ? "right" : "left") as "left" | "right");
+    blocks.push(`${family}\n${renderTable(header, rows, { align })}`);
+  }
+  return blocks.join("\n");
 }
 
 /** The peak-RSS cell: the benchmark's own peak, its RSS growth over its start (empty when not measured). */
@@ -50,8 +106,8 @@ export class ConsoleReporter implements Reporter {
     this.#options = options;
   }
 
-  /** The text written for `result`. */
-  render(result: BenchmarkResult, color = this.#options.color ?? false): string {
+  /** The text written for `result`, with charts in `charts` style when given. */
+  render(result: BenchmarkResult, color = this.#options.color ?? false, charts: ChartStyle | undefined = this.#chartsOption()): string {
     const c = pc.createColors(color);
     const max = this.#options.maxCellWidth ?? 60;
     const lines: string[] = [];
@@ -89,12 +145,20 @@ export class ConsoleReporter implements Reporter {
     });
     const failed = result.benchmarks.filter((b) => b.error_occurred).length;
     if (failed > 0) out += c.red(`${failed} of ${result.benchmarks.length} benchmarks failed`) + "\n";
+    const chartText = charts ? renderFamilyCharts(result, charts) : "";
+    if (chartText) out += `\n${c.bold("Charts by family")}\n${chartText}`;
     return out;
+  }
+
+  #chartsOption(): ChartStyle | undefined {
+    const charts = this.#options.charts;
+    return charts === "none" ? undefined : charts;
   }
 
   /** Writes the table to `stream` (standard output by default). */
   display(result: BenchmarkResult, stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): void {
-    stream.write(this.render(result, this.#options.color ?? shouldColor(stream)));
+    const charts = this.#options.charts === undefined ? chartStyleFor(stream) : this.#chartsOption();
+    stream.write(this.render(result, this.#options.color ?? shouldColor(stream), charts));
   }
 
   /** Writes the table to `"stdout"` / `"-"` (the default) or `"stderr"`. */

@@ -1,4 +1,5 @@
 /** RFC 4180 CSV: quoting on write, and a parser that handles quoted commas, quotes and newlines. */
+import { CsvSyntaxError } from "../errors.js";
 
 /** Quotes a field when it holds a comma, quote, CR or LF, or starts/ends with whitespace. */
 export function csvField(value: string): string {
@@ -9,16 +10,6 @@ export function csvField(value: string): string {
 /** One CSV line (with CRLF ending, as RFC 4180 asks). */
 export function csvLine(fields: readonly string[]): string {
   return fields.map(csvField).join(",") + "\r\n";
-}
-
-/** Thrown by {@link parseCsv} on malformed input; `line` is 1-based. */
-export class CsvSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly line: number,
-  ) {
-    super(`line ${line}: ${message}`);
-  }
 }
 
 /** Parses CSV text into rows of fields. A trailing newline does not make an empty last row. */

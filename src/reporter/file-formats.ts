@@ -11,9 +11,9 @@ import { parquetReadObjects } from "hyparquet";
 import { parquetWriteBuffer, type ColumnSource } from "hyparquet-writer";
 import YAML from "yaml";
 import type { BenchmarkResult, JsonValue } from "../types.js";
-import { CsvSyntaxError, csvLine, parseCsv } from "./csv.js";
+import { csvLine, parseCsv } from "./csv.js";
 import { COLUMNS, cellFromText, cellToText, cellsToRow, rowToCells, type Cell } from "./columns.js";
-import { ResultFormatError } from "./errors.js";
+import { CsvSyntaxError, ResultFormatError } from "../errors.js";
 import {
   isJsonObject,
   parseResult,

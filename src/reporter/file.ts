@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import * as zlib from "node:zlib";
 import type { BenchmarkResult } from "../types.js";
 import { writeFileAtomic } from "../fs/atomic-file.js";
-import { ResultFormatError, UnsupportedTargetError } from "./errors.js";
+import { ResultFormatError, UnsupportedTargetError } from "../errors.js";
 import { FILE_FORMATS, fileFormat, type FileFormat, type FileFormatName } from "./file-formats.js";
 import type { Reporter } from "./reporter.js";
 

@@ -1,5 +1,4 @@
 export { ConsoleReporter, formatWallTime, shouldColor, type ConsoleReporterOptions } from "./console.js";
-export { ResultFormatError, UnsupportedTargetError } from "./errors.js";
 export { FILE_EXTENSIONS, FileReporter, fileFormatOf } from "./file.js";
 export { FILE_FORMATS, type FileFormat, type FileFormatName } from "./file-formats.js";
 export { formatBytes, formatDuration, formatParameters, formatValue } from "../text/units.js";
@@ -8,3 +7,5 @@ export type { Reporter } from "./reporter.js";
 export { SQLITE_SCHEME, SQLiteReporter, parseSQLiteTarget, type SQLiteTarget } from "./sqlite.js";
 export { SUPPORTED_TARGETS, getReporter, readResults, writeResult } from "./target.js";
 export { writeFileAtomic, type ByteSource } from "../fs/atomic-file.js";
+export { HtmlReporter, renderReport, writeReport } from "./html/report.js";
+export type { ReportOptions } from "./html/model.js";

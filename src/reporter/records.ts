@@ -3,16 +3,18 @@
  * (one per benchmark, carrying the run's name, context and timestamp) that record-oriented formats
  * and databases store.
  */
-import type {
-  BenchmarkRecord,
-  BenchmarkResult,
-  ErrorKind,
-  JsonObject,
-  JsonValue,
-  MemoryRecord,
-  SampleStats,
+import {
+  MEMORY_FIELDS,
+  STATS_FIELDS,
+  type BenchmarkRecord,
+  type BenchmarkResult,
+  type ErrorKind,
+  type JsonObject,
+  type JsonValue,
+  type MemoryRecord,
+  type SampleStats,
 } from "../types.js";
-import { ResultFormatError } from "./errors.js";
+import { ResultFormatError } from "../errors.js";
 
 /** One benchmark record together with the run it belongs to. `benchmark` is null for a run without records. */
 export interface ResultRow {
@@ -24,10 +26,8 @@ export interface ResultRow {
 }
 
 const ERROR_KINDS: readonly ErrorKind[] = ["error", "crash", "oom", "timeout", "interrupted", "memory_limit"];
-const MEMORY_KEYS = ["native_peak_bytes", "native_delta_bytes", "heap_used_delta_bytes"] as const;
-/** Memory figures a record may carry (written by this version; absent in older and Python records). */
-const OPTIONAL_MEMORY_KEYS = ["rss_peak_bytes", "rss_start_bytes", "rss_end_bytes", "external_peak_bytes", "heap_peak_bytes", "retained_bytes"] as const;
-const STATS_KEYS = ["min", "max", "mean", "median", "p75", "p99", "stddev"] as const;
+/** Memory fields that records written before nnbench measured them (or by Python nnbench) may lack. */
+const OPTIONAL_MEMORY_FIELDS: ReadonlySet<string> = new Set(["rss_peak_bytes", "rss_start_bytes", "rss_end_bytes", "external_peak_bytes", "heap_peak_bytes", "retained_bytes"]);
 
 /** True for a plain JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is JsonObject {
@@ -46,8 +46,10 @@ function finiteNumber(value: unknown, source: string, where: string): number {
 function parseMemory(value: unknown, source: string, where: string): MemoryRecord {
   if (!isJsonObject(value)) fail(source, where, "expected an object");
   const out: Record<string, JsonValue> = { ...value };
-  for (const key of MEMORY_KEYS) out[key] = finiteNumber(value[key], source, `${where}.${key}`);
-  for (const key of OPTIONAL_MEMORY_KEYS) if (value[key] !== undefined) out[key] = finiteNumber(value[key], source, `${where}.${key}`);
+  for (const key of MEMORY_FIELDS) {
+    if (value[key] === undefined && OPTIONAL_MEMORY_FIELDS.has(key)) continue;
+    out[key] = finiteNumber(value[key], source, `${where}.${key}`);
+  }
   if (value.rss_method !== undefined && value.rss_method !== "hwm" && value.rss_method !== "sampled")
     fail(source, `${where}.rss_method`, `expected "hwm" or "sampled", got ${JSON.stringify(value.rss_method)}`);
   if (value.timeline !== undefined && !isJsonObject(value.timeline)) fail(source, `${where}.timeline`, "expected an object");
@@ -57,7 +59,7 @@ function parseMemory(value: unknown, source: string, where: string): MemoryRecor
 function parseStats(value: unknown, source: string, where: string): SampleStats {
   if (!isJsonObject(value)) fail(source, where, "expected an object");
   const out: Record<string, JsonValue> = { ...value };
-  for (const key of STATS_KEYS) out[key] = finiteNumber(value[key], source, `${where}.${key}`);
+  for (const key of STATS_FIELDS) out[key] = finiteNumber(value[key], source, `${where}.${key}`);
   return out as unknown as SampleStats;
 }
 
@@ -82,43 +84,24 @@ export function parseRecord(value: unknown, source: string, where = "benchmark")
   const occurred = value.error_occurred ?? false;
   if (typeof occurred !== "boolean") fail(source, `${where}.error_occurred`, "expected true or false");
   rec.error_occurred = occurred;
-  if (value.error_kind !== undefined && value.error_kind !== null) {
-    if (!ERROR_KINDS.includes(value.error_kind as ErrorKind)) {
-      fail(source, `${where}.error_kind`, `expected one of ${ERROR_KINDS.join(", ")}`);
-    }
-  } else {
-    delete rec.error_kind;
-  }
+  const optional = (key: string, parse: (v: JsonValue, at: string) => JsonValue): void => {
+    const v = value[key];
+    if (v === undefined || v === null) delete rec[key];
+    else rec[key] = parse(v, `${where}.${key}`);
+  };
+  optional("error_kind", (v, at) => (ERROR_KINDS.includes(v as ErrorKind) ? v : fail(source, at, `expected one of ${ERROR_KINDS.join(", ")}`)));
   const params = value.parameters ?? {};
   if (!isJsonObject(params)) fail(source, `${where}.parameters`, "expected an object");
   rec.parameters = params;
   if (value.value === undefined) delete rec.value;
   rec.time_ns = value.time_ns === undefined ? 0 : finiteNumber(value.time_ns, source, `${where}.time_ns`);
-  if (value.memory !== undefined && value.memory !== null) {
-    rec.memory = parseMemory(value.memory, source, `${where}.memory`) as unknown as JsonObject;
-  } else {
-    delete rec.memory;
-  }
-  if (value.samples_ns !== undefined && value.samples_ns !== null) {
-    const s = value.samples_ns;
-    if (!Array.isArray(s)) fail(source, `${where}.samples_ns`, "expected an array of numbers");
-    rec.samples_ns = s.map((x, i) => finiteNumber(x, source, `${where}.samples_ns[${i}]`));
-  } else {
-    delete rec.samples_ns;
-  }
-  if (value.stats !== undefined && value.stats !== null) {
-    rec.stats = parseStats(value.stats, source, `${where}.stats`) as unknown as JsonObject;
-  } else {
-    delete rec.stats;
-  }
-  if (value.tags !== undefined && value.tags !== null) {
-    const t = value.tags;
-    if (!Array.isArray(t) || !t.every((x) => typeof x === "string")) {
-      fail(source, `${where}.tags`, "expected an array of strings");
-    }
-  } else {
-    delete rec.tags;
-  }
+  optional("memory", (v, at) => parseMemory(v, source, at) as unknown as JsonObject);
+  optional("samples_ns", (v, at) => {
+    if (!Array.isArray(v)) fail(source, at, "expected an array of numbers");
+    return v.map((x, i) => finiteNumber(x, source, `${at}[${i}]`));
+  });
+  optional("stats", (v, at) => parseStats(v, source, at) as unknown as JsonObject);
+  optional("tags", (v, at) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? v : fail(source, at, "expected an array of strings")));
   return rec as unknown as BenchmarkRecord;
 }
 

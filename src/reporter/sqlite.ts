@@ -10,8 +10,8 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import type { BenchmarkResult } from "../types.js";
-import { ResultFormatError, UnsupportedTargetError } from "./errors.js";
-import { parseRow, resultToRows, rowsToResults, type ResultRow } from "./records.js";
+import { ResultFormatError, UnsupportedTargetError } from "../errors.js";
+import { parseRow, rowsToResults, type ResultRow } from "./records.js";
 import type { Reporter } from "./reporter.js";
 
 /** The URI scheme of SQLite targets. */

@@ -1,16 +1,18 @@
 /** Choosing a reporter by the form of a target: a file extension or a `sqlite://` URI. */
 import type { BenchmarkResult } from "../types.js";
-import { UnsupportedTargetError } from "./errors.js";
+import { UnsupportedTargetError } from "../errors.js";
 import { FILE_EXTENSIONS, FileReporter, fileFormatOf } from "./file.js";
+import { HTML_EXTENSIONS, HtmlReporter, isHtmlTarget } from "./html/report.js";
 import type { Reporter } from "./reporter.js";
 import { SQLITE_SCHEME, SQLiteReporter } from "./sqlite.js";
 
 /** Every form a target may take, as listed in error messages. */
-export const SUPPORTED_TARGETS: readonly string[] = [...FILE_EXTENSIONS.map((e) => `*${e}`), "sqlite://path/to/results.db"];
+export const SUPPORTED_TARGETS: readonly string[] = [...FILE_EXTENSIONS.map((e) => `*${e}`), "sqlite://path/to/results.db", ...HTML_EXTENSIONS.map((e) => `*${e} (report)`)];
 
 /**
  * The reporter for `target`: `sqlite://…` selects SQLite, a file path selects the file format of its
- * extension (`.json`, `.ndjson`, `.csv`, `.yaml`, `.parquet`, each optionally `.gz`).
+ * extension (`.json`, `.ndjson`, `.csv`, `.yaml`, `.parquet`, each optionally `.gz`), and `.html` an
+ * HTML report (written only).
  * Throws {@link UnsupportedTargetError} listing the supported forms for anything else.
  */
 export function getReporter(target: string): Reporter {
@@ -18,6 +20,7 @@ export function getReporter(target: string): Reporter {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(target);
   if (scheme) throw new UnsupportedTargetError(target, SUPPORTED_TARGETS, `unknown scheme "${scheme[1]}://"`);
   if (fileFormatOf(target)) return new FileReporter();
+  if (isHtmlTarget(target)) return new HtmlReporter();
   throw new UnsupportedTargetError(target, SUPPORTED_TARGETS, "unknown file extension");
 }
 

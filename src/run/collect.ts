@@ -5,16 +5,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isBenchmark, isBenchmarkFamily } from "../define/benchmark.js";
-import { NnbenchError } from "../errors.js";
+import { CollectError } from "../errors.js";
 import { importFile } from "./import-file.js";
 import type { Benchmark, BenchmarkFamily } from "../types.js";
-
-/** A benchmark file or directory could not be collected. */
-export class CollectError extends NnbenchError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, "ERR_COLLECT", options);
-  }
-}
 
 /** Options of `collect()`. */
 export interface CollectOptions {

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import { dirname, join } from "node:path";
-import { NnbenchError } from "../errors.js";
+import { ContextKeyError } from "../errors.js";
 import { gemmInfo } from "../native/index.js";
 import type { JsonObject, JsonValue } from "../types.js";
 
@@ -17,15 +17,6 @@ export type ContextProvider = () => JsonObject | Promise<JsonObject>;
 
 /** What `run(..., { context })` accepts: a plain object, or a list of providers and objects. */
 export type ContextInput = JsonObject | ReadonlyArray<ContextProvider | JsonObject>;
-
-/** Two context providers gave the same key. */
-export class ContextKeyError extends NnbenchError {
-  readonly key: string;
-  constructor(key: string) {
-    super(`context key ${JSON.stringify(key)} is given by more than one context provider`, "ERR_CONTEXT_KEY");
-    this.key = key;
-  }
-}
 
 /** Calls every provider and merges the objects; a key given twice is a `ContextKeyError`. */
 export async function buildContext(input: ContextInput | undefined): Promise<JsonObject> {

@@ -6,20 +6,13 @@
 
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
-import { NnbenchError } from "../errors.js";
+import { FixtureError } from "../errors.js";
 import { importFile } from "./import-file.js";
 import { parseParameters } from "../define/params.js";
 import type { BenchmarkOrigin } from "../types.js";
 
 /** File names searched for fixtures, in order, in each directory. */
 export const CONF_FILES = ["conf.ts", "conf.mts", "conf.js", "conf.mjs"] as const;
-
-/** A fixture failed, depends on itself, or cannot be read. */
-export class FixtureError extends NnbenchError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, "ERR_FIXTURE", options);
-  }
-}
 
 type FixtureFn = (params: Record<string, unknown>) => unknown;
 

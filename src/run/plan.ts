@@ -3,7 +3,8 @@
  * it takes, and after which benchmark each memo is used for the last time (the eviction schedule).
  */
 
-import { isBenchmark, isBenchmarkFamily, ParameterError } from "../define/benchmark.js";
+import { isBenchmark, isBenchmarkFamily } from "../define/benchmark.js";
+import { ParameterError } from "../errors.js";
 import { isMemo, type Memo } from "../define/memo.js";
 import type { Params } from "../types.js";
 import type { Runnable } from "./collect.js";

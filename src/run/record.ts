@@ -21,6 +21,23 @@ export interface RunProduct {
   readonly memory: MemoryRecord;
 }
 
+/**
+ * The record of a benchmark that never produced its own: its process crashed, timed out or was
+ * interrupted, or it could not be collected.
+ */
+export function failedRecord(name: string, kind: ErrorKind, message: string): BenchmarkRecord {
+  return {
+    name,
+    function: name,
+    description: "",
+    error_occurred: true,
+    error_message: message,
+    error_kind: kind,
+    parameters: {},
+    time_ns: 0,
+  };
+}
+
 /** The record's `parameters`: the values given (as JSON) over the function's defaults, unknown names left out. */
 export function recordParams(bm: Benchmark, srcs: Map<string, Source>, inputs: Record<string, unknown>, jsonifier: Jsonifier | undefined): JsonObject {
   const out: JsonObject = { ...bm.interface.defaults, ...jsonifyParams(inputs, jsonifier) };

@@ -14,7 +14,8 @@ import type { Jsonifier } from "./jsonify.js";
 import type { MemoryMeter } from "./memory.js";
 import { memosOf, missingError, type Source } from "./plan.js";
 import { buildRecord, recordParams, type RecordedError } from "./record.js";
-import { timedCalls, TimeoutError, type CallResults } from "./timed-calls.js";
+import { TimeoutError } from "../errors.js";
+import { timedCalls, type CallResults } from "./timed-calls.js";
 
 /** The run-wide settings one benchmark uses. */
 export interface RunOneOptions {

@@ -17,7 +17,6 @@ import { fullGc } from "./gc.js";
 import { MemoryMeter } from "./memory.js";
 import { runOne, type RunOneOptions } from "./run-one.js";
 
-export { collect, CollectError, type CollectOptions, type Runnable } from "./collect.js";
 
 /** Passed to `onBenchmarkStart`: which benchmark is about to run. */
 export interface BenchmarkStart {
@@ -86,7 +85,8 @@ export interface RunOptions {
 
 const DEFAULT_LEAK_TOLERANCE = 16 * 1024 * 1024;
 
-function generatedRunName(): string {
+/** A run name for a run the user did not name: `nnbench-<UTC time>-<6 hex digits>`. */
+export function generatedRunName(): string {
   const t = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   return `nnbench-${t}-${randomBytes(3).toString("hex")}`;
 }

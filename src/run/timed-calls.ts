@@ -2,21 +2,15 @@
  * The timed loop: warmup calls, then timed calls of a benchmark function, each bounded by the benchmark's timeout.
  */
 
+import { isPromiseLike } from "../define/thenable.js";
 import type { Benchmark } from "../types.js";
-
-/** A benchmark call that did not settle within its timeout. */
-export class TimeoutError extends Error {}
-
-/** Whether `v` is a thenable. */
-export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as { then?: unknown }).then === "function";
-}
+import { TimeoutError } from "../errors.js";
 
 async function awaitWithTimeout(p: Promise<unknown>, ms: number | undefined): Promise<unknown> {
   if (ms === undefined) return p;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(`timed out after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
   });
   p.catch(() => undefined); // an abandoned call must not become an unhandled rejection
   try {

@@ -20,7 +20,8 @@ export function percentile(samples: readonly number[], p: number): number {
   return percentileOfSorted(s, p);
 }
 
-function percentileOfSorted(s: readonly number[], p: number): number {
+/** The `p`-th percentile (0 <= p <= 100) of samples already sorted ascending. */
+export function percentileOfSorted(s: readonly number[], p: number): number {
   const rank = (p / 100) * (s.length - 1);
   const lo = Math.floor(rank);
   const hi = Math.ceil(rank);
@@ -65,4 +66,20 @@ export function summarize(samples: readonly number[]): SampleStats {
     p99: percentileOfSorted(s, 99),
     stddev: stddev(s),
   };
+}
+
+/** The five numbers a box plot draws: minimum, quartiles, median and maximum. */
+export interface FiveNumbers {
+  min: number;
+  q1: number;
+  median: number;
+  q3: number;
+  max: number;
+}
+
+/** Minimum, first quartile, median, third quartile and maximum of `samples`. Throws on no samples. */
+export function fiveNumbers(samples: readonly number[]): FiveNumbers {
+  if (samples.length === 0) throw new RangeError("quartiles of no samples");
+  const s = sorted(samples);
+  return { min: s[0]!, q1: percentileOfSorted(s, 25), median: percentileOfSorted(s, 50), q3: percentileOfSorted(s, 75), max: s[s.length - 1]! };
 }

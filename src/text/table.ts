@@ -1,11 +1,9 @@
 /** Plain-text tables whose cells may carry ANSI colour codes. */
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
+import { stripVTControlCharacters } from "node:util";
 
 /** The number of terminal columns `text` occupies (colour codes take none). */
 export function visibleWidth(text: string): number {
-  return [...text.replace(ANSI, "")].length;
+  return [...stripVTControlCharacters(text)].length;
 }
 
 function pad(text: string, width: number, align: "left" | "right"): string {

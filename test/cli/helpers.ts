@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync }
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { readResults } from "../../src/reporter/index.js";
+import type { BenchmarkResult } from "../../src/types.js";
 import { FIXTURES } from "../helpers/fixtures.js";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -25,8 +27,11 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+const REPORT_SCRIPT = path.join(ROOT, "dist/reporter/html/client.bundle.js");
+
 function builtIsFresh(): boolean {
-  return existsSync(MAIN) && statSync(MAIN).mtimeMs >= newestMtime(path.join(ROOT, "src"));
+  const newest = newestMtime(path.join(ROOT, "src"));
+  return existsSync(MAIN) && statSync(MAIN).mtimeMs >= newest && existsSync(REPORT_SCRIPT) && statSync(REPORT_SCRIPT).mtimeMs >= newest;
 }
 
 /** Compiles the TypeScript sources to dist/ unless they are up to date (one build at a time). */
@@ -52,7 +57,9 @@ export async function ensureBuilt(): Promise<void> {
     if (builtIsFresh()) return;
     // tsc still writes its output when other parts of the tree have type errors; dist/ is what matters.
     spawnSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "ignore" });
-    if (!existsSync(MAIN)) throw new Error("building dist/ failed: run npm run build:ts");
+    // The HTML report's page script, bundled as the package build does.
+    spawnSync(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/build-report-client.ts"], { cwd: ROOT, stdio: "ignore" });
+    if (!existsSync(MAIN) || !existsSync(REPORT_SCRIPT)) throw new Error("building dist/ failed: run npm run build:ts");
   } finally {
     rmdirSync(lock);
   }
@@ -102,4 +109,19 @@ export async function waitForSteps(marker: string, steps: number): Promise<void>
     if (existsSync(marker) && readFileSync(marker, "utf8").trim().split("\n").length >= steps) return;
     await sleep(50);
   }
+}
+
+/**
+ * Runs `nnbench run <slow benchmarks> ...args -o out`, sends `signal` once `steps` steps have started,
+ * and returns how the command ended with the partial result it wrote.
+ */
+export async function interruptRun(args: string[], out: string, steps: number, signal: NodeJS.Signals): Promise<{ r: CliResult; result: BenchmarkResult }> {
+  const marker = path.join(path.dirname(out), "started.txt");
+  const { child, done } = start(["run", path.join(DATA, "slow"), ...args, "-o", out], { env: { NNBENCH_TEST_MARKER: marker } });
+  await waitForSteps(marker, steps);
+  child.kill(signal);
+  const r = await done;
+  const [result] = await readResults(out);
+  if (result === undefined) throw new Error(`${out} holds no run`);
+  return { r, result };
 }

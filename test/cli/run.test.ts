@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readResults } from "../../src/reporter/index.js";
-import { DATA, ensureBuilt, nnbench, start, waitForSteps } from "./helpers.js";
+import { DATA, ensureBuilt, interruptRun, nnbench } from "./helpers.js";
 
 beforeAll(ensureBuilt, 300_000);
 
@@ -113,37 +113,23 @@ describe("nnbench run", () => {
   });
 
   it("exits 143 with a partial result on SIGTERM", async () => {
-    const dir = tmp();
-    const marker = path.join(dir, "started.txt");
-    const out = path.join(dir, "partial.ndjson");
-    const { child, done } = start(["run", path.join(DATA, "slow"), "-o", out], { env: { NNBENCH_TEST_MARKER: marker } });
-    await waitForSteps(marker, 1);
-    child.kill("SIGTERM");
-    const r = await done;
+    const { r, result: res } = await interruptRun([], path.join(tmp(), "partial.ndjson"), 1, "SIGTERM");
     expect(r.code).toBe(143);
-    const [res] = await readResults(out);
-    expect(res!.partial).toBe(true);
-    expect(res!.benchmarks.at(-1)).toMatchObject({ error_kind: "interrupted", error_message: "interrupted by SIGTERM before it finished" });
+    expect(res.partial).toBe(true);
+    expect(res.benchmarks.at(-1)).toMatchObject({ error_kind: "interrupted", error_message: "interrupted by SIGTERM before it finished" });
   });
 
   it("writes the finished results, marked partial, when interrupted", async () => {
-    const dir = tmp();
-    const marker = path.join(dir, "started.txt");
-    const out = path.join(dir, "partial.json");
-    const { child, done } = start(["run", path.join(DATA, "slow"), "-n", "stopped", "-o", out], { env: { NNBENCH_TEST_MARKER: marker } });
-    // Wait until the third step has started, so two have finished.
-    await waitForSteps(marker, 3);
-    child.kill("SIGINT");
-    const r = await done;
+    // Interrupt once the third step has started, so two have finished.
+    const { r, result: res } = await interruptRun(["-n", "stopped"], path.join(tmp(), "partial.json"), 3, "SIGINT");
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/interrupted by SIGINT: writing the \d+ finished benchmark records as a partial result/);
-    const [res] = await readResults(out);
-    expect(res!.partial).toBe(true);
-    expect(res!.run).toBe("stopped");
-    const ok = res!.benchmarks.filter((b) => !b.error_occurred);
+    expect(res.partial).toBe(true);
+    expect(res.run).toBe("stopped");
+    const ok = res.benchmarks.filter((b) => !b.error_occurred);
     expect(ok.length).toBeGreaterThanOrEqual(2);
     expect(ok.length).toBeLessThan(20);
     expect(ok.map((b) => b.value)).toEqual(ok.map((_, i) => i));
-    expect(res!.benchmarks.at(-1)).toMatchObject({ error_occurred: true, error_kind: "interrupted" });
+    expect(res.benchmarks.at(-1)).toMatchObject({ error_occurred: true, error_kind: "interrupted" });
   });
 });

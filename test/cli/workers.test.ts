@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { classifyDeath } from "../../src/cli/workers.js";
 import { readResults } from "../../src/reporter/index.js";
-import { DATA, ensureBuilt, nnbench, start, waitForSteps } from "./helpers.js";
+import { DATA, ensureBuilt, interruptRun, nnbench } from "./helpers.js";
 
 beforeAll(ensureBuilt, 300_000);
 
@@ -80,17 +80,10 @@ describe("nnbench run in child processes", () => {
   }, 120_000);
 
   it("writes a partial result on SIGINT while children run", async () => {
-    const dir = tmp();
-    const marker = path.join(dir, "started.txt");
-    const out = path.join(dir, "partial.yaml");
-    const { child, done } = start(["run", path.join(DATA, "slow"), "-j", "2", "-o", out], { env: { NNBENCH_TEST_MARKER: marker } });
-    await waitForSteps(marker, 3);
-    child.kill("SIGINT");
-    const r = await done;
+    const { r, result: res } = await interruptRun(["-j", "2"], path.join(tmp(), "partial.yaml"), 3, "SIGINT");
     expect(r.code).toBe(130);
-    const [res] = await readResults(out);
-    expect(res!.partial).toBe(true);
-    expect(res!.benchmarks.filter((b) => !b.error_occurred).length).toBeGreaterThanOrEqual(2);
-    expect(res!.benchmarks.at(-1)).toMatchObject({ error_kind: "interrupted" });
+    expect(res.partial).toBe(true);
+    expect(res.benchmarks.filter((b) => !b.error_occurred).length).toBeGreaterThanOrEqual(2);
+    expect(res.benchmarks.at(-1)).toMatchObject({ error_kind: "interrupted" });
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseThreshold } from "../../src/compare/thresholds.js";
 import { ComparisonError } from "../../src/errors.js";
+import { thrown } from "../helpers/thrown.js";
 
 describe("parseThreshold", () => {
   it("reads metric, direction, amount and unit", () => {
@@ -26,12 +27,7 @@ describe("threshold fields", () => {
 
   it("refuses an unknown field and lists the valid ones, so a typo cannot make a gate that never fails", () => {
     for (const bad of ["tiem:+5%", "memory.native_peek_bytes:+1MiB", "stats.p95:+1ms", "samples_ns:+1%"]) {
-      let err: unknown;
-      try {
-        parseThreshold(bad);
-      } catch (e) {
-        err = e;
-      }
+      const err = thrown(() => parseThreshold(bad));
       expect(err, bad).toBeInstanceOf(ComparisonError);
       expect((err as Error).message, bad).toMatch(/unknown field .*valid fields: time, time_ns, value, value\.<key>, memory\.native_peak_bytes, .*stats\.p99/);
     }

@@ -12,6 +12,7 @@ import {
   product,
   type Benchmark,
   type BenchmarkFamily,
+  type JsonValue,
 } from "nnbench";
 import { parseParameters } from "../../src/define/params.js";
 
@@ -116,6 +117,29 @@ describe("reading parameter names", () => {
     expect(parseParameters(cls as never).kind).toBe("positional");
     expect(parseParameters(Math.max).kind).toBe("positional");
     expect(parseParameters((function f(this: unknown, { a }: { a: number }) { return a; }).bind(null)).kind).toBe("positional");
+  });
+
+  it("reads what a tokenizer's regex-or-division guess gets wrong, as JavaScript reads it", () => {
+    const read = (src: string) => info(new Function(`return (${src})`)() as (...args: never[]) => unknown);
+    const cases: [string, string[], string[], Record<string, JsonValue>][] = [
+      // Division right after a closing brace, or after a property named like a keyword, is not a regex.
+      ["({ a = {} / 2, b = '}', c }) => c", ["a", "b", "c"], ["c"], { b: "}" }],
+      ["({ half = range.in / 2, quarter = sizes.of / 4, last }) => last", ["half", "quarter", "last"], ["last"], {}],
+      ["({ a = 10 / 2 / 5, b = (4) / 2, c = [8][0] / 2, d }) => d", ["a", "b", "c", "d"], ["d"], {}],
+      // Regular expressions holding braces, slashes and quotes.
+      ["({ re = /[/{]\\/}'/g, s = '/', t }) => t", ["re", "s", "t"], ["t"], { s: "/" }],
+      ["({ f = (x) => /}/.test(x) ? /{/ : /\\//, g }) => g", ["f", "g"], ["g"], {}],
+      // Templates with substitutions, nested templates and braces in strings inside them.
+      ["({ t = `${'}'}/${`${1}}`}`, u = `plain {`, v }) => v", ["t", "u", "v"], ["v"], { u: "plain {" }],
+      // Comments holding braces and commas.
+      ["({ /* } */ a = 1 /* { , */, // }, x\n b }) => b", ["a", "b"], ["b"], { a: 1 }],
+      // Escapes in keys, names and string defaults; numeric separators in keys.
+      ["({ '\\x61b': x = '\\u{7d}', \\u0063 = '\\x7b', 1_000: k }) => x", ["ab", "c", "1000"], ["1000"], { ab: "}", c: "{" }],
+    ];
+    for (const [src, names, required, defaults] of cases) {
+      const i = read(src);
+      expect([i.names, i.required, i.defaults], src).toEqual([names, required, defaults]);
+    }
   });
 
   it("reads TypeScript compiler output", async () => {

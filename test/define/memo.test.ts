@@ -12,15 +12,9 @@ import {
   Tensor,
   nativeMemory,
 } from "nnbench";
+import { Resource as CountedResource } from "../helpers/resource.js";
 
-/** A value that records whether it was disposed. */
-class Resource {
-  disposed = 0;
-  constructor(readonly id: number) {}
-  [Symbol.dispose](): void {
-    this.disposed++;
-  }
-}
+class Resource extends CountedResource<number> {}
 
 let loads = 0;
 

@@ -24,6 +24,7 @@ import {
 } from "../../src/index.js";
 import { addon } from "../../src/native/addon.js";
 import { entries, fixture, sha256 } from "../helpers/fixtures.js";
+import { rng } from "../helpers/random.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nnbench-concurrency-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,18 +36,6 @@ async function settleFinalizers(): Promise<void> {
     gc?.();
     await new Promise((resolve) => setImmediate(resolve));
   }
-}
-
-/** A deterministic pseudo-random generator (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A float64 matrix of small integers, so products are exact and comparable with `toBe`. */

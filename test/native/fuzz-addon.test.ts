@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 
 import { nativeMemory } from "../../src/index.js";
 import { type NativeStorage, addon } from "../../src/native/addon.js";
-import { BUDGET_MS, fuzzParameters, report, serialized } from "./fuzz-support.js";
+import { FUZZ_TEST_TIMEOUT_MS, fuzzProperty, serialized } from "./fuzz-support.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nnbench-fuzz-addon-"));
 const scratch = openSync(join(dir, "scratch.bin"), "w+");
@@ -108,23 +108,15 @@ describe("fuzz: addon boundary", () => {
     const threads = addon.getGemmThreads();
     const isa = addon.gemmInfo().isa;
     const base = nativeMemory();
-    let runs = 0;
-    const started = performance.now();
     try {
-      await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...FUNCTIONS), fc.array(arg, { maxLength: 9 }), fc.boolean(), (name, args, openFd) => {
-          runs++;
-          return call(name, args, openFd);
-        }),
-        fuzzParameters(),
+      await fuzzProperty("addon boundary", [fc.constantFrom(...FUNCTIONS), fc.array(arg, { maxLength: 9 }), fc.boolean()], (name, args, openFd) =>
+        call(name, args, openFd),
       );
     } finally {
       await call.drain();
       addon.setGemmThreads(threads);
       addon.setGemmIsa(isa);
     }
-    report("addon boundary", runs, started);
-    expect(runs).toBeGreaterThan(0);
     expect(nativeMemory().bytes).toBe(base.bytes);
-  }, BUDGET_MS + 60_000);
+  }, FUZZ_TEST_TIMEOUT_MS);
 });

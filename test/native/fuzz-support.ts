@@ -10,7 +10,9 @@ import { readFileSync } from "node:fs";
 import { deflateRawSync, crc32 } from "node:zlib";
 
 import fc from "fast-check";
+import { expect } from "vitest";
 
+import { NpyFormatError, nativeMemory, type NativeMemoryStats } from "../../src/index.js";
 import { entries, fixture } from "../helpers/fixtures.js";
 
 /** Milliseconds each fuzz property may run. */
@@ -44,10 +46,53 @@ export function serialized<A extends unknown[]>(check: (...args: A) => Promise<v
   return Object.assign(run, { drain });
 }
 
-/** Prints how many inputs a property tried, for the record of each run. */
-export function report(name: string, executions: number, started: number): void {
+/** Fails unless `error` is an `NpyFormatError`, the one way a reader may refuse a file. */
+export function expectFormatError(error: unknown): void {
+  if (!(error instanceof NpyFormatError)) {
+    throw new Error(`expected NpyFormatError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`, { cause: error });
+  }
+}
+
+/** Runs `load`: what it loaded, or undefined when it refused the file with an `NpyFormatError`. */
+export async function loadOrRefuse<T>(load: () => T | Promise<T>): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (error) {
+    expectFormatError(error);
+    return undefined;
+  }
+}
+
+/** Checks that native bytes and tensors are back at `base`; returns the peak above it. */
+export function expectMemoryBack(base: NativeMemoryStats): number {
+  const after = nativeMemory();
+  expect(after.bytes).toBe(base.bytes);
+  expect(after.tensors).toBe(base.tensors);
+  return after.peakBytes - base.bytes;
+}
+
+/** The test timeout of a fuzz property: its budget and a minute for the run in progress and cleanup. */
+export const FUZZ_TEST_TIMEOUT_MS = BUDGET_MS + 60_000;
+
+/**
+ * Runs `check` on inputs drawn from `arbitraries` for the fuzz budget, prints how many inputs it
+ * tried (for the record of each run), and fails when a check fails or none ran.
+ */
+export async function fuzzProperty<Ts extends [unknown, ...unknown[]]>(
+  label: string,
+  arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
+  check: (...args: Ts) => Promise<void>,
+): Promise<void> {
+  let runs = 0;
+  const started = performance.now();
+  const property = fc.asyncProperty<Ts>(...arbitraries, (...args: Ts) => {
+    runs++;
+    return check(...args);
+  });
+  await fc.assert(property, fuzzParameters());
   const seconds = (performance.now() - started) / 1000;
-  console.log(`fuzz ${name}: ${executions} executions in ${seconds.toFixed(1)} s`);
+  console.log(`fuzz ${label}: ${runs} executions in ${seconds.toFixed(1)} s`);
+  expect(runs).toBeGreaterThan(0);
 }
 
 /** A seed file: its name and bytes. */

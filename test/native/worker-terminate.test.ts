@@ -6,15 +6,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
 
-const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "esm", "api", "index.mjs")).href;
-const nnbench = new URL("../../src/index.ts", import.meta.url).href;
+import { IMPORT_NNBENCH, workerSource } from "./worker-support.js";
+
 const dir = mkdtempSync(join(tmpdir(), "nnbench-terminate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -24,23 +22,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  * native memory before and after.
  */
 function terminateMidOperation(body: string): { exitCode: number; before: number; during: number; after: number; tensorsAfter: number } {
-  const worker = `
-    const { parentPort } = require("node:worker_threads");
-    const post = (m) => parentPort.postMessage(m);
-    (async () => {
-      const { register } = await import(${JSON.stringify(tsxApi)});
-      register();
-      const nn = await import(${JSON.stringify(nnbench)});
+  const worker = workerSource(`
       ${body}
       post({ started: nn.nativeMemory().bytes });
       await new Promise(() => {});
-    })().catch((e) => post({ failed: String(e && e.stack || e) }));
-  `;
+  `);
   const main = `
     import { Worker } from "node:worker_threads";
-    const { register } = await import(${JSON.stringify(tsxApi)});
-    register();
-    const nn = await import(${JSON.stringify(nnbench)});
+    ${IMPORT_NNBENCH}
     const before = nn.nativeMemory().bytes;
     let during = -1;
     const w = new Worker(${JSON.stringify(worker)}, { eval: true, execArgv: [] });

@@ -4,37 +4,21 @@
  * environment cleanup (termination mid-operation: worker-terminate.test.ts). The figures of
  * `nativeMemory()` are process-wide, so the main thread sees them return to their baseline.
  */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 
 import { describe, expect, it } from "vitest";
 
 import { Tensor, loadNpySync, nativeMemory } from "../../src/index.js";
 import { fixture } from "../helpers/fixtures.js";
-
-// tsx's ESM registration API (the worker imports nnbench's TypeScript sources through it).
-const tsxApi = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "esm", "api", "index.mjs")).href;
-const nnbench = new URL("../../src/index.ts", import.meta.url).href;
+import { workerSource } from "./worker-support.js";
 
 /**
- * Starts a worker that imports nnbench (through tsx, as the sources are TypeScript) and runs
- * `body`, an async function body with `nn` (the package), `post` (to the main thread) and
- * `workerData` in scope. The body's resolution is posted as `{ done: value }`.
+ * Starts a worker that imports nnbench and runs `body`, an async function body with `nn` (the
+ * package), `post` (to the main thread) and `workerData` in scope. The body's resolution is posted
+ * as `{ done: value }`.
  */
 function startWorker(body: string, workerData: unknown = undefined): Worker {
-  const code = `
-    const { parentPort, workerData } = require("node:worker_threads");
-    const post = (message) => parentPort.postMessage(message);
-    (async () => {
-      const { register } = await import(${JSON.stringify(tsxApi)});
-      register();
-      const nn = await import(${JSON.stringify(nnbench)});
-      const value = await (async () => { ${body} })();
-      post({ done: value });
-    })().catch((error) => post({ failed: String(error && error.stack || error) }));
-  `;
+  const code = workerSource(`const value = await (async () => { ${body} })();\n      post({ done: value });`);
   return new Worker(code, { eval: true, workerData });
 }
 

@@ -51,3 +51,27 @@ describe("console reporter", () => {
     expect(new ConsoleReporter().render({ ...sampleResult(), partial: true }, false)).toContain("(partial: interrupted)");
   });
 });
+
+describe("console charts", () => {
+  it("draws a time bar, a box plot of samples and memory bars per benchmark of a family", async () => {
+    const { modelRun } = await import("../helpers/results.js");
+    const text = new ConsoleReporter({ charts: "ascii" }).render(modelRun({ name: "m" }));
+    const charts = text.slice(text.indexOf("Charts by family"));
+    expect(charts).toMatch(/^infer\n/m);
+    expect(charts).toMatch(/^load\n/m);
+    // Families of one unsampled benchmark and failed benchmarks get no chart.
+    expect(charts).not.toMatch(/^accuracy$/m);
+    expect(charts).not.toMatch(/^broken$/m);
+    const slowest = charts.split("\n").find((l) => l.startsWith("infer_model=base_batch=8"))!;
+    expect(slowest).toMatch(/^infer_model=base_batch=8\s+#{16}\s+\S+ ms\s+\|[-=#]*\|\s+#{16}\s+\S+ MiB\s+#{16}\s+\S+ MiB$/);
+    const fastest = charts.split("\n").find((l) => l.startsWith("infer_model=tiny_batch=1"))!;
+    expect(fastest).toMatch(/^infer_model=tiny_batch=1\s+#?\s+\S+ µs/);
+  });
+
+  it("draws no charts unless asked, or when told none", () => {
+    const r = sampleResult();
+    expect(new ConsoleReporter().render(r)).not.toMatch(/Charts/);
+    expect(new ConsoleReporter({ charts: "none" }).render(r)).not.toMatch(/Charts/);
+    expect(new ConsoleReporter({ charts: "unicode" }).render(r)).toMatch(/Charts by family\naccuracy\n/);
+  });
+});

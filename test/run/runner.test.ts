@@ -15,14 +15,9 @@ import {
   type BenchmarkRecord,
   type State,
 } from "nnbench";
+import { Resource as CountedResource } from "../helpers/resource.js";
 
-class Resource {
-  disposed = 0;
-  constructor(readonly id: string) {}
-  [Symbol.dispose](): void {
-    this.disposed++;
-  }
-}
+class Resource extends CountedResource<string> {}
 
 const events: string[] = [];
 

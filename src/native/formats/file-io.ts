@@ -7,18 +7,19 @@ import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 
 import { replaceFile, replaceFileSync } from "../../fs/atomic-file.js";
-import { addon, type NativeStorage } from "../addon.js";
+import { addon, type CheckedRead, type NativeStorage } from "../addon.js";
 
 /** A request a format generator makes of its file. */
 export type IoRequest =
   | { readonly op: "read"; readonly position: number; readonly length: number }
   | { readonly op: "readInto"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number }
+  | { readonly op: "readIntoChecked"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number }
   | { readonly op: "map"; readonly position: number; readonly length: number }
   | { readonly op: "write"; readonly position: number; readonly bytes: Uint8Array }
   | { readonly op: "writeFrom"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number };
 
-/** What a request returns: bytes read, a count of bytes moved, or mapped storage. */
-export type IoReply = Uint8Array | number | NativeStorage | undefined;
+/** What a request returns: bytes read, a count of bytes moved (with their CRC-32), or mapped storage. */
+export type IoReply = Uint8Array | number | CheckedRead | NativeStorage | undefined;
 
 /** A format reader or writer. */
 export type IoSteps<T> = Generator<IoRequest, T, IoReply>;
@@ -31,6 +32,11 @@ export function* readBytes(position: number, length: number): IoSteps<Uint8Array
 /** Reads up to `length` bytes at `position` straight into native storage; returns the count read. */
 export function* readInto(position: number, storage: NativeStorage, offset: number, length: number): IoSteps<number> {
   return (yield { op: "readInto", position, storage, offset, length }) as number;
+}
+
+/** `readInto` that also returns the CRC-32 of the bytes read, computed by the threads that read them. */
+export function* readIntoChecked(position: number, storage: NativeStorage, offset: number, length: number): IoSteps<CheckedRead> {
+  return (yield { op: "readIntoChecked", position, storage, offset, length }) as CheckedRead;
 }
 
 /** Maps `length` bytes of the file from `position` into new storage, copy-on-write (O(1): pages load on first touch). */
@@ -81,75 +87,82 @@ export function writeFileAsync(path: string, steps: IoSteps<void>): Promise<void
   return replaceFile(path, (fd) => serveAsync(fd, steps));
 }
 
+/**
+ * Runs `steps`, answering each request with `serve`. A request that fails is thrown into the steps
+ * at the `yield` that made it, so their own cleanup (disposing a tensor they made) runs.
+ */
 function serveSync<T>(fd: number, steps: IoSteps<T>): T {
-  let reply: IoReply;
-  for (;;) {
-    const next = steps.next(reply);
-    if (next.done) return next.value;
-    const request = next.value;
-    switch (request.op) {
-      case "read": {
-        const buffer = new Uint8Array(request.length);
-        let got = 0;
-        while (got < request.length) {
-          const n = readSync(fd, buffer, got, request.length - got, request.position + got);
-          if (n === 0) break;
-          got += n;
-        }
-        reply = got === request.length ? buffer : buffer.subarray(0, got);
-        break;
-      }
-      case "readInto":
-        reply = addon.readInto(fd, request.position, request.storage, request.offset, request.length);
-        break;
-      case "map":
-        reply = new addon.Storage(request.length, false, fd, request.position);
-        break;
-      case "write": {
-        let put = 0;
-        while (put < request.bytes.length) {
-          put += writeSync(fd, request.bytes, put, request.bytes.length - put, request.position + put);
-        }
-        reply = put;
-        break;
-      }
-      case "writeFrom":
-        addon.writeFrom(fd, request.position, request.storage, request.offset, request.length);
-        reply = request.length;
-        break;
+  let next = steps.next();
+  while (!next.done) {
+    let reply: IoReply;
+    try {
+      reply = serveOneSync(fd, next.value);
+    } catch (error) {
+      next = steps.throw(error);
+      continue;
     }
+    next = steps.next(reply);
   }
+  return next.value;
 }
 
 async function serveAsync<T>(fd: number, steps: IoSteps<T>): Promise<T> {
-  let reply: IoReply;
-  for (;;) {
-    const next = steps.next(reply);
-    if (next.done) return next.value;
-    const request = next.value;
-    switch (request.op) {
-      case "read":
-      case "map":
-        // Small reads (headers, directories) and mappings: a blocking call costs less than a trip to the pool.
-        reply = serveSmallSync(fd, request);
-        break;
-      case "readInto":
-        reply = await addon.readIntoAsync(fd, request.position, request.storage, request.offset, request.length);
-        break;
-      case "write":
-        reply = serveSmallSync(fd, request);
-        break;
-      case "writeFrom":
-        await addon.writeFromAsync(fd, request.position, request.storage, request.offset, request.length);
-        reply = request.length;
-        break;
+  let next = steps.next();
+  while (!next.done) {
+    let reply: IoReply;
+    try {
+      reply = await serveOneAsync(fd, next.value);
+    } catch (error) {
+      next = steps.throw(error);
+      continue;
     }
+    next = steps.next(reply);
+  }
+  return next.value;
+}
+
+function serveOneSync(fd: number, request: IoRequest): IoReply {
+  switch (request.op) {
+    case "read": {
+      const buffer = new Uint8Array(request.length);
+      let got = 0;
+      while (got < request.length) {
+        const n = readSync(fd, buffer, got, request.length - got, request.position + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return got === request.length ? buffer : buffer.subarray(0, got);
+    }
+    case "readInto":
+      return addon.readInto(fd, request.position, request.storage, request.offset, request.length);
+    case "readIntoChecked":
+      return addon.readIntoChecked(fd, request.position, request.storage, request.offset, request.length);
+    case "map":
+      return new addon.Storage(request.length, false, fd, request.position);
+    case "write": {
+      let put = 0;
+      while (put < request.bytes.length) {
+        put += writeSync(fd, request.bytes, put, request.bytes.length - put, request.position + put);
+      }
+      return put;
+    }
+    case "writeFrom":
+      addon.writeFrom(fd, request.position, request.storage, request.offset, request.length);
+      return request.length;
   }
 }
 
-function serveSmallSync(fd: number, request: IoRequest): IoReply {
-  function* one(): IoSteps<IoReply> {
-    return yield request;
+async function serveOneAsync(fd: number, request: IoRequest): Promise<IoReply> {
+  switch (request.op) {
+    case "readInto":
+      return addon.readIntoAsync(fd, request.position, request.storage, request.offset, request.length);
+    case "readIntoChecked":
+      return addon.readIntoCheckedAsync(fd, request.position, request.storage, request.offset, request.length);
+    case "writeFrom":
+      await addon.writeFromAsync(fd, request.position, request.storage, request.offset, request.length);
+      return request.length;
+    default:
+      // Small reads and writes (headers, directories) and mappings: a blocking call costs less than a trip to the pool.
+      return serveOneSync(fd, request);
   }
-  return serveSync(fd, one());
 }

@@ -2,10 +2,8 @@
  * The `.npy` header: parsing (defensively: it comes from untrusted files) and formatting.
  * Format reference: NumPy's `numpy.lib.format` (versions 1.0, 2.0 and 3.0).
  */
+import { NpyHeaderError } from "../../errors.js";
 import { type DType, itemSize } from "../dtype.js";
-
-/** Why a header was refused; the loader turns it into an `NpyFormatError` naming the file. */
-export class HeaderError extends Error {}
 
 /** What a `.npy` header says about the array that follows it. */
 export interface NpyHeader {
@@ -53,18 +51,18 @@ const DESCR_OF: Readonly<Record<DType, string>> = Object.fromEntries(
  * `preamble` holds the first bytes of the file (up to PREAMBLE_BYTES).
  */
 export function parsePreamble(preamble: Uint8Array): { version: 1 | 2 | 3; headerStart: number; headerLength: number } {
-  if (preamble.length < 10) throw new HeaderError(`file is too short to be .npy (${preamble.length} bytes)`);
+  if (preamble.length < 10) throw new NpyHeaderError(`file is too short to be .npy (${preamble.length} bytes)`);
   for (let i = 0; i < MAGIC.length; i++) {
-    if (preamble[i] !== MAGIC[i]) throw new HeaderError("not a .npy file (the magic string \\x93NUMPY is missing)");
+    if (preamble[i] !== MAGIC[i]) throw new NpyHeaderError("not a .npy file (the magic string \\x93NUMPY is missing)");
   }
   const major = preamble[6];
   const minor = preamble[7];
   if ((major !== 1 && major !== 2 && major !== 3) || minor !== 0) {
-    throw new HeaderError(`unsupported .npy format version ${major}.${minor} (supported: 1.0, 2.0, 3.0)`);
+    throw new NpyHeaderError(`unsupported .npy format version ${major}.${minor} (supported: 1.0, 2.0, 3.0)`);
   }
   const view = new DataView(preamble.buffer, preamble.byteOffset, preamble.byteLength);
   if (major === 1) return { version: 1, headerStart: 10, headerLength: view.getUint16(8, true) };
-  if (preamble.length < 12) throw new HeaderError("file is too short for a version 2/3 header length");
+  if (preamble.length < 12) throw new NpyHeaderError("file is too short for a version 2/3 header length");
   return { version: major, headerStart: 12, headerLength: view.getUint32(8, true) };
 }
 
@@ -77,30 +75,30 @@ export function parseHeader(
   const decoded = new TextDecoder(preamble.version === 3 ? "utf-8" : "latin1", { fatal: true }).decode(text);
   const dict = new LiteralParser(decoded).parseHeaderDict();
   for (const key of ["descr", "fortran_order", "shape"]) {
-    if (!dict.has(key)) throw new HeaderError(`header has no '${key}' key`);
+    if (!dict.has(key)) throw new NpyHeaderError(`header has no '${key}' key`);
   }
-  if (dict.size !== 3) throw new HeaderError(`header has unexpected keys: ${[...dict.keys()].join(", ")}`);
+  if (dict.size !== 3) throw new NpyHeaderError(`header has unexpected keys: ${[...dict.keys()].join(", ")}`);
   const descr = dict.get("descr");
   const fortran = dict.get("fortran_order");
   const shape = dict.get("shape");
-  if (typeof fortran !== "boolean") throw new HeaderError("'fortran_order' is not True or False");
+  if (typeof fortran !== "boolean") throw new NpyHeaderError("'fortran_order' is not True or False");
   if (!Array.isArray(shape) || !shape.every((d): d is bigint => typeof d === "bigint")) {
-    throw new HeaderError("'shape' is not a tuple of integers");
+    throw new NpyHeaderError("'shape' is not a tuple of integers");
   }
   if (typeof descr !== "string") {
-    throw new HeaderError("structured dtypes (a list 'descr') are not supported; save plain arrays");
+    throw new NpyHeaderError("structured dtypes (a list 'descr') are not supported; save plain arrays");
   }
   const { dtype, bigEndian } = parseDescr(descr);
   let elements = 1n;
   for (const d of shape) {
-    if (d < 0n) throw new HeaderError(`shape (${shape.join(", ")}) has a negative dimension`);
+    if (d < 0n) throw new NpyHeaderError(`shape (${shape.join(", ")}) has a negative dimension`);
     // A zero elsewhere keeps the data empty, but every dimension must still be a safe integer.
-    if (d > BigInt(Number.MAX_SAFE_INTEGER)) throw new HeaderError(`shape (${shape.join(", ")}) has a dimension above 2^53 - 1`);
+    if (d > BigInt(Number.MAX_SAFE_INTEGER)) throw new NpyHeaderError(`shape (${shape.join(", ")}) has a dimension above 2^53 - 1`);
     elements *= d;
   }
   const dataBytes = elements * BigInt(itemSize(dtype));
   if (dataBytes > BigInt(availableDataBytes)) {
-    throw new HeaderError(
+    throw new NpyHeaderError(
       `header promises ${dataBytes} data bytes for shape (${shape.join(", ")}) ${descr}, but the file holds ${availableDataBytes}`,
     );
   }
@@ -120,9 +118,9 @@ function parseDescr(descr: string): { dtype: DType; bigEndian: boolean } {
   const code = "<>|=".includes(order ?? "") ? descr.slice(1) : descr;
   const dtype = DESCR[code];
   if (dtype === undefined) {
-    if (code.startsWith("O")) throw new HeaderError(`object dtype '${descr}' holds pickled Python objects, which are never loaded`);
-    if (code.startsWith("c")) throw new HeaderError(`complex dtype '${descr}' is not supported`);
-    throw new HeaderError(`dtype '${descr}' is not supported`);
+    if (code.startsWith("O")) throw new NpyHeaderError(`object dtype '${descr}' holds pickled Python objects, which are never loaded`);
+    if (code.startsWith("c")) throw new NpyHeaderError(`complex dtype '${descr}' is not supported`);
+    throw new NpyHeaderError(`dtype '${descr}' is not supported`);
   }
   return { dtype, bigEndian: order === ">" && itemSize(dtype) > 1 };
 }
@@ -149,7 +147,7 @@ export function formatHeader(dtype: DType, shape: readonly number[]): Uint8Array
     for (let i = 0; i < text.length; i++) out[prefix + i] = text.charCodeAt(i);
     return out;
   }
-  throw new HeaderError("header is too long");
+  throw new NpyHeaderError("header is too long");
 }
 
 type Literal = string | boolean | bigint | Literal[] | null;
@@ -168,7 +166,7 @@ class LiteralParser {
       this.#skipSpace();
       if (this.#peek() === "}") break;
       const key = this.#value();
-      if (typeof key !== "string") throw new HeaderError("header dict has a key that is not a string");
+      if (typeof key !== "string") throw new NpyHeaderError("header dict has a key that is not a string");
       this.#skipSpace();
       this.#expect(":");
       out.set(key, this.#value());
@@ -247,7 +245,7 @@ class LiteralParser {
     this.#pos++;
   }
 
-  #error(what: string): HeaderError {
-    return new HeaderError(`header is not a valid Python literal dict: ${what} at offset ${this.#pos}`);
+  #error(what: string): NpyHeaderError {
+    return new NpyHeaderError(`header is not a valid Python literal dict: ${what} at offset ${this.#pos}`);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * NumPy `.npy` files: bytes go from the file straight into native memory.
  */
-import { NpyFormatError } from "../../errors.js";
+import { NpyFormatError, NpyHeaderError, ZipFormatError } from "../../errors.js";
 import { addon } from "../addon.js";
 import { type DType, itemSize } from "../dtype.js";
 import {
@@ -11,12 +11,13 @@ import {
   mapRange,
   readFileSync,
   readInto,
+  readIntoChecked,
   writeBytes,
   writeFileAsync,
   writeFileSync,
   writeFrom,
 } from "./file-io.js";
-import { HeaderError, MAX_HEADER_BYTES, type NpyHeader, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
+import { MAX_HEADER_BYTES, type NpyHeader, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
 import { Tensor, newStorage, storageOf, wrapStorage } from "../tensor.js";
 
 /** Reads and checks the header of the `.npy` bytes at `base`, which span `span` bytes of the file. */
@@ -26,7 +27,7 @@ export function* readNpyHeader(path: string, base: number, span: number): IoStep
     const preamble = parsePreamble(preambleBytes);
     const headerEnd = preamble.headerStart + preamble.headerLength;
     if (preamble.headerLength > MAX_HEADER_BYTES || headerEnd > span) {
-      throw new HeaderError(`header length ${preamble.headerLength} runs past the end of the data (${span} bytes)`);
+      throw new NpyHeaderError(`header length ${preamble.headerLength} runs past the end of the data (${span} bytes)`);
     }
     const text = yield* readBytes(base + preamble.headerStart, preamble.headerLength);
     return parseHeader(text, preamble, span - headerEnd);
@@ -35,12 +36,18 @@ export function* readNpyHeader(path: string, base: number, span: number): IoStep
   }
 }
 
-/** Turns a parse failure into an `NpyFormatError` for `path`; other errors pass through. */
+/**
+ * Names `path` in a format error a parser raised without knowing the file, and turns a `TypeError` or
+ * `RangeError` from reading malformed bytes into an `NpyFormatError`; other errors pass through.
+ */
 export function asFormatError(path: string, error: unknown): unknown {
-  if (error instanceof NpyFormatError) return error;
-  if (error instanceof HeaderError || error instanceof TypeError || error instanceof RangeError) {
-    return new NpyFormatError(path, error.message, { cause: error });
+  if (error instanceof NpyFormatError) {
+    if (error.path !== "") return error;
+    if (error instanceof NpyHeaderError) return new NpyHeaderError(error.reason, { path, cause: error.cause });
+    if (error instanceof ZipFormatError) return new ZipFormatError(error.reason, { path, cause: error.cause });
+    return new NpyFormatError(path, error.reason, { cause: error.cause });
   }
+  if (error instanceof TypeError || error instanceof RangeError) return new NpyFormatError(path, error.message, { cause: error });
   return error;
 }
 
@@ -67,24 +74,78 @@ export interface LoadNpyOptions {
   readonly mmap?: boolean;
 }
 
-/** Reads a whole `.npy` array at `base` (spanning `span` bytes) into a new tensor. */
-export function* readNpy(path: string, base: number, span: number, options: LoadNpyOptions = {}): IoSteps<Tensor> {
+/**
+ * Reads a whole `.npy` array at `base` (spanning `span` bytes) into a new tensor. With `crc32`, the
+ * CRC-32 its container records for those `span` bytes (a stored `.npz` member's), every byte is
+ * checked against it (mapped data too: that reads every page) and a mismatch is an `NpyFormatError`.
+ */
+export function* readNpy(path: string, base: number, span: number, options: LoadNpyOptions = {}, crc32?: number): IoSteps<Tensor> {
   const header = yield* readNpyHeader(path, base, span);
+  const check = crc32 !== undefined;
+  let raw: Tensor;
+  let dataCrc = 0;
   if (options.mmap) {
-    const mapped = wrapStorage(yield* mapRange(base + header.dataOffset, header.dataBytes), header.shape, header.dtype);
-    return finishTensor(header, mapped);
+    raw = wrapStorage(yield* mapRange(base + header.dataOffset, header.dataBytes), header.shape, header.dtype);
+    if (check && header.dataBytes > 0) dataCrc = addon.crc32(new Uint8Array(storageOf(raw).arrayBuffer(), 0, header.dataBytes));
+  } else {
+    [raw, dataCrc] = yield* readData(path, base, header, check);
   }
-  const raw = wrapStorage(newStorage(header.dataBytes, false), header.shape, header.dtype);
   try {
-    const got = yield* readInto(base + header.dataOffset, storageOf(raw), 0, header.dataBytes);
-    if (got !== header.dataBytes) {
-      throw new NpyFormatError(path, `data is truncated: expected ${header.dataBytes} bytes, read ${got}`);
+    if (check) {
+      const actual = yield* spanCrc(base, span, header, dataCrc);
+      if (actual !== crc32 >>> 0) {
+        throw new NpyFormatError(path, `stored bytes do not match the CRC-32 the archive records (0x${hex(crc32)}, read 0x${hex(actual)})`);
+      }
     }
     return finishTensor(header, raw);
   } catch (error) {
     raw.dispose();
     throw error;
   }
+}
+
+/** Reads the data of the `.npy` at `base` into a new tensor; with `crc`, also the data's CRC-32. */
+function* readData(path: string, base: number, header: NpyHeader, crc: boolean): IoSteps<[Tensor, number]> {
+  const raw = wrapStorage(newStorage(header.dataBytes, false), header.shape, header.dtype);
+  try {
+    const position = base + header.dataOffset;
+    const read = crc
+      ? yield* readIntoChecked(position, storageOf(raw), 0, header.dataBytes)
+      : { bytes: yield* readInto(position, storageOf(raw), 0, header.dataBytes), crc32: 0 };
+    if (read.bytes !== header.dataBytes) {
+      throw new NpyFormatError(path, `data is truncated: expected ${header.dataBytes} bytes, read ${read.bytes}`);
+    }
+    return [raw, read.crc32];
+  } catch (error) {
+    raw.dispose();
+    throw error;
+  }
+}
+
+/** Bytes of the span outside the data (header before, padding after) read per step. */
+const CRC_CHUNK_BYTES = 1 << 20;
+
+/** The CRC-32 of all `span` bytes at `base`, given the CRC-32 of the data within them. */
+function* spanCrc(base: number, span: number, header: NpyHeader, dataCrc: number): IoSteps<number> {
+  let crc = yield* bytesCrc(base, header.dataOffset, 0);
+  crc = addon.crc32Combine(crc, dataCrc, header.dataBytes);
+  const dataEnd = header.dataOffset + header.dataBytes;
+  return yield* bytesCrc(base + dataEnd, span - dataEnd, crc);
+}
+
+/** `crc` updated with the `length` bytes at `position`. */
+function* bytesCrc(position: number, length: number, crc: number): IoSteps<number> {
+  for (let at = 0; at < length; at += CRC_CHUNK_BYTES) {
+    const want = Math.min(CRC_CHUNK_BYTES, length - at);
+    const bytes = yield* readBytes(position + at, want);
+    if (bytes.length !== want) throw new NpyHeaderError(`file ends ${length - at - bytes.length} bytes early`);
+    crc = addon.crc32(bytes, crc);
+  }
+  return crc;
+}
+
+function hex(crc: number): string {
+  return (crc >>> 0).toString(16).padStart(8, "0");
 }
 
 /** Writes `tensor` as `.npy` bytes at `base`; returns the bytes written. */

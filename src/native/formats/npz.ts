@@ -1,13 +1,13 @@
 /**
  * NumPy `.npz` archives: ZIP files of `.npy` members, stored or deflate-compressed. Stored members
  * are read straight into native memory; compressed ones are inflated chunk by chunk into it, so
- * no full-size intermediate buffer is ever made.
+ * no full-size intermediate buffer is ever made. Every member's CRC-32 is checked as it is read,
+ * as Python's zipfile does.
  */
-import { crc32 } from "node:zlib";
-
 import { Deflate, Inflate } from "fflate";
 
-import { NpyFormatError } from "../../errors.js";
+import { NnbenchError, NpyFormatError, ZipFormatError } from "../../errors.js";
+import { addon } from "../addon.js";
 import { type IoSteps, readBytes, readFileAsync, readFileSync, writeBytes, writeFileAsync, writeFileSync, writeFrom } from "./file-io.js";
 import { MAX_HEADER_BYTES, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
 import { asFormatError, finishTensor, readNpy } from "./npy.js";
@@ -15,7 +15,6 @@ import { Tensor, newStorage, storageOf, wrapStorage } from "../tensor.js";
 import {
   type WrittenEntry,
   ZIP64_MEMBER_THRESHOLD,
-  ZipError,
   type ZipEntry,
   centralDirectory,
   localHeader,
@@ -28,8 +27,17 @@ import {
 export interface LoadNpzOptions {
   /** Load only these members (names without `.npy`); a missing one is an error. */
   readonly keys?: readonly string[];
-  /** Map stored (uncompressed) members instead of reading them, as `loadNpy`'s `mmap` does. */
+  /**
+   * Map stored (uncompressed) members instead of reading them, as `loadNpy`'s `mmap` does. Their
+   * CRC-32 is then not checked unless `verify` is set.
+   */
   readonly mmap?: boolean;
+  /**
+   * With `mmap`, check each mapped member's CRC-32 on load, as a read load always does: a member
+   * whose bytes do not match raises `NpyFormatError`. This reads every page once, so the load is
+   * no longer O(1). Default false.
+   */
+  readonly verify?: boolean;
 }
 
 /** Options of `saveNpz`. */
@@ -67,7 +75,7 @@ function* readMembers(path: string, size: number, options: LoadNpzOptions): IoSt
   try {
     for (const entry of entries) {
       if (wanted && !wanted.has(keyOf(entry))) continue;
-      const tensor = yield* readMember(path, size, entry, options.mmap ?? false);
+      const tensor = yield* readMember(path, size, entry, options);
       // An own property even for keys like "__proto__", so every tensor is returned (and disposed on failure).
       Object.defineProperty(out, keyOf(entry), { value: tensor, enumerable: true, writable: true, configurable: true });
     }
@@ -83,21 +91,23 @@ function checkUniqueKeys(entries: readonly ZipEntry[]): void {
   const seen = new Set<string>();
   for (const entry of entries) {
     const key = keyOf(entry);
-    if (seen.has(key)) throw new ZipError(`the archive holds member '${key}' more than once`);
+    if (seen.has(key)) throw new ZipFormatError(`the archive holds member '${key}' more than once`);
     seen.add(key);
   }
 }
 
-function* readMember(path: string, size: number, entry: ZipEntry, mmap: boolean): IoSteps<Tensor> {
+function* readMember(path: string, size: number, entry: ZipEntry, options: LoadNpzOptions): IoSteps<Tensor> {
   try {
-    if (!entry.name.endsWith(".npy")) throw new ZipError(`member '${entry.name}' is not a .npy array`);
+    if (!entry.name.endsWith(".npy")) throw new ZipFormatError(`member '${entry.name}' is not a .npy array`);
     if (entry.name.split(/[\\/]/).includes("..") || entry.name.startsWith("/")) {
-      throw new ZipError(`member name '${entry.name}' is not a plain relative name`);
+      throw new ZipFormatError(`member name '${entry.name}' is not a plain relative name`);
     }
     const start = yield* memberDataOffset(entry, size);
     if (entry.method === 0) {
-      if (entry.compressedSize !== entry.uncompressedSize) throw new ZipError(`stored member '${entry.name}' has inconsistent sizes`);
-      return yield* readNpy(`${path}[${entry.name}]`, start, entry.compressedSize, { mmap });
+      if (entry.compressedSize !== entry.uncompressedSize) throw new ZipFormatError(`stored member '${entry.name}' has inconsistent sizes`);
+      const mmap = options.mmap ?? false;
+      const crc = !mmap || options.verify ? entry.crc32 : undefined;
+      return yield* readNpy(`${path}[${entry.name}]`, start, entry.compressedSize, { mmap }, crc);
     }
     return yield* inflateMember(path, entry, start);
   } catch (error) {
@@ -109,7 +119,7 @@ function* readMember(path: string, size: number, entry: ZipEntry, mmap: boolean)
 function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<Tensor> {
   const where = `${path}[${entry.name}]`;
   if (entry.uncompressedSize > entry.compressedSize * MAX_DEFLATE_RATIO + 1024) {
-    throw new ZipError(`member '${entry.name}' claims ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed`);
+    throw new ZipFormatError(`member '${entry.name}' claims ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed`);
   }
   let head = new Uint8Array(0); // bytes of the .npy header gathered so far
   let tensor: Tensor | undefined;
@@ -126,8 +136,8 @@ function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<T
     if (failure !== undefined) return;
     try {
       total += chunk.length;
-      if (total > entry.uncompressedSize) throw new ZipError(`member '${entry.name}' inflates to more than its declared ${entry.uncompressedSize} bytes`);
-      crc = crc32(chunk, crc);
+      if (total > entry.uncompressedSize) throw new ZipFormatError(`member '${entry.name}' inflates to more than its declared ${entry.uncompressedSize} bytes`);
+      crc = addon.crc32(chunk, crc);
       let data = chunk;
       if (header === undefined) {
         const joined = new Uint8Array(head.length + chunk.length);
@@ -138,7 +148,7 @@ function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<T
         const preamble = parsePreamble(head.subarray(0, PREAMBLE_BYTES));
         headerEnd = preamble.headerStart + preamble.headerLength;
         if (preamble.headerLength > MAX_HEADER_BYTES || headerEnd > entry.uncompressedSize) {
-          throw new ZipError(`member '${entry.name}' has a header longer than the member`);
+          throw new ZipFormatError(`member '${entry.name}' has a header longer than the member`);
         }
         if (head.length < headerEnd) return;
         header = parseHeader(head.subarray(preamble.headerStart, headerEnd), preamble, entry.uncompressedSize - headerEnd);
@@ -148,7 +158,7 @@ function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<T
         head = new Uint8Array(0);
       }
       if (target === undefined || header === undefined) return;
-      if (written + data.length > header.dataBytes) throw new ZipError(`member '${entry.name}' holds more data than its header declares`);
+      if (written + data.length > header.dataBytes) throw new ZipFormatError(`member '${entry.name}' holds more data than its header declares`);
       target.set(data, written);
       written += data.length;
     } catch (error) {
@@ -160,20 +170,20 @@ function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<T
     for (let at = 0; at < entry.compressedSize && failure === undefined; at += CHUNK_BYTES) {
       const length = Math.min(CHUNK_BYTES, entry.compressedSize - at);
       const chunk = yield* readBytes(start + at, length);
-      if (chunk.length !== length) throw new ZipError(`member '${entry.name}' is truncated`);
+      if (chunk.length !== length) throw new ZipFormatError(`member '${entry.name}' is truncated`);
       inflater.push(chunk, at + length >= entry.compressedSize);
     }
     if (failure !== undefined) throw failure;
-    if (header === undefined || tensor === undefined) throw new ZipError(`member '${entry.name}' ends inside its .npy header`);
-    if (total !== entry.uncompressedSize) throw new ZipError(`member '${entry.name}' inflates to ${total} bytes, not the declared ${entry.uncompressedSize}`);
+    if (header === undefined || tensor === undefined) throw new ZipFormatError(`member '${entry.name}' ends inside its .npy header`);
+    if (total !== entry.uncompressedSize) throw new ZipFormatError(`member '${entry.name}' inflates to ${total} bytes, not the declared ${entry.uncompressedSize}`);
     if (written !== header.dataBytes) throw new NpyFormatError(where, `data is truncated: expected ${header.dataBytes} bytes, got ${written}`);
-    if ((crc >>> 0) !== (entry.crc32 >>> 0)) throw new ZipError(`member '${entry.name}' fails its CRC-32 check`);
+    if ((crc >>> 0) !== (entry.crc32 >>> 0)) throw new ZipFormatError(`member '${entry.name}' fails its CRC-32 check`);
     return finishTensor(header, tensor);
   } catch (error) {
     tensor?.dispose();
     // fflate reports corrupt streams with plain Errors that carry a numeric code.
-    if (error instanceof Error && !(error instanceof ZipError) && !(error instanceof NpyFormatError) && "code" in error) {
-      throw new ZipError(`member '${entry.name}' is not valid deflate data (${error.message})`);
+    if (error instanceof Error && !(error instanceof NnbenchError) && "code" in error) {
+      throw new ZipFormatError(`member '${entry.name}' is not valid deflate data (${error.message})`);
     }
     throw error;
   }
@@ -218,8 +228,7 @@ function* writeArchive(tensors: Readonly<Record<string, Tensor>>, compress: bool
     const entry: WrittenEntry = {
       name: new TextEncoder().encode(`${key}.npy`),
       method: compress ? 8 : 0,
-      // (zlib's crc32 mishandles an empty view over external memory, so skip empty data.)
-      crc32: data.length > 0 ? crc32(data, crc32(header)) : crc32(header),
+      crc32: addon.crc32(data, addon.crc32(header)),
       compressedSize: uncompressedSize,
       uncompressedSize,
       localHeaderOffset: position,

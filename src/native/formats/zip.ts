@@ -3,11 +3,8 @@
  * locating member data, and writing local headers, central directory and end records.
  * Every field read from a file is checked against the file's size before it is trusted.
  */
+import { ZipFormatError } from "../../errors.js";
 import { type IoSteps, readBytes } from "./file-io.js";
-import { HeaderError } from "./npy-header.js";
-
-/** Why an archive was refused; the loader turns it into an `NpyFormatError` naming the file. */
-export class ZipError extends HeaderError {}
 
 /** One member, as the central directory describes it. */
 export interface ZipEntry {
@@ -37,13 +34,13 @@ function view(bytes: Uint8Array): DataView {
 
 function u64(v: DataView, at: number): number {
   const value = v.getBigUint64(at, true);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipError("a ZIP64 size or offset is out of range");
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipFormatError("a ZIP64 size or offset is out of range");
   return Number(value);
 }
 
 /** Reads the central directory of the archive of `size` bytes. */
 export function* readCentralDirectory(size: number): IoSteps<ZipEntry[]> {
-  if (size < EOCD_BYTES) throw new ZipError("not a zip archive (too short for an end-of-central-directory record)");
+  if (size < EOCD_BYTES) throw new ZipFormatError("not a zip archive (too short for an end-of-central-directory record)");
   const tailLength = Math.min(size, EOCD_BYTES + U16_MAX);
   const tailStart = size - tailLength;
   const tail = yield* readBytes(tailStart, tailLength);
@@ -55,9 +52,9 @@ export function* readCentralDirectory(size: number): IoSteps<ZipEntry[]> {
       break;
     }
   }
-  if (eocd < 0) throw new ZipError("not a zip archive, or truncated: no end-of-central-directory record");
+  if (eocd < 0) throw new ZipFormatError("not a zip archive, or truncated: no end-of-central-directory record");
   if (tv.getUint16(eocd + 4, true) !== 0 || tv.getUint16(eocd + 6, true) !== 0) {
-    throw new ZipError("multi-disk archives are not supported");
+    throw new ZipFormatError("multi-disk archives are not supported");
   }
   let count = tv.getUint16(eocd + 10, true);
   let cdSize = tv.getUint32(eocd + 12, true);
@@ -66,24 +63,24 @@ export function* readCentralDirectory(size: number): IoSteps<ZipEntry[]> {
   let directoryEnd = eocdPosition;
   if (count === U16_MAX || cdSize === U32_MAX || cdOffset === U32_MAX) {
     const locatorAt = eocdPosition - 20;
-    if (locatorAt < 0) throw new ZipError("ZIP64 locator is missing");
+    if (locatorAt < 0) throw new ZipFormatError("ZIP64 locator is missing");
     const locator = view(yield* readBytes(locatorAt, 20));
     if (locator.byteLength < 20 || locator.getUint32(0, true) !== ZIP64_LOCATOR_SIGNATURE) {
-      throw new ZipError("ZIP64 locator is missing");
+      throw new ZipFormatError("ZIP64 locator is missing");
     }
     const recordAt = u64(locator, 8);
-    if (recordAt + 56 > locatorAt) throw new ZipError("ZIP64 end record lies outside the archive");
+    if (recordAt + 56 > locatorAt) throw new ZipFormatError("ZIP64 end record lies outside the archive");
     const record = view(yield* readBytes(recordAt, 56));
-    if (record.getUint32(0, true) !== ZIP64_EOCD_SIGNATURE) throw new ZipError("ZIP64 end record is missing");
+    if (record.getUint32(0, true) !== ZIP64_EOCD_SIGNATURE) throw new ZipFormatError("ZIP64 end record is missing");
     count = u64(record, 32);
     cdSize = u64(record, 40);
     cdOffset = u64(record, 48);
     directoryEnd = recordAt;
   }
-  if (cdOffset + cdSize > directoryEnd) throw new ZipError("central directory lies outside the archive");
-  if (count * CENTRAL_BYTES > cdSize) throw new ZipError(`central directory is too small for ${count} entries`);
+  if (cdOffset + cdSize > directoryEnd) throw new ZipFormatError("central directory lies outside the archive");
+  if (count * CENTRAL_BYTES > cdSize) throw new ZipFormatError(`central directory is too small for ${count} entries`);
   const directory = yield* readBytes(cdOffset, cdSize);
-  if (directory.length !== cdSize) throw new ZipError("central directory is truncated");
+  if (directory.length !== cdSize) throw new ZipFormatError("central directory is truncated");
   const entries = parseEntries(directory, count, cdOffset);
   checkNoOverlap(entries, cdOffset);
   return entries;
@@ -99,7 +96,7 @@ function checkNoOverlap(entries: readonly ZipEntry[], directoryStart: number): v
     const next = sorted[i + 1];
     const end = entry.localHeaderOffset + LOCAL_BYTES + entry.compressedSize;
     if (end > (next?.localHeaderOffset ?? directoryStart)) {
-      throw new ZipError(`member '${entry.name}' overlaps ${next ? `member '${next.name}'` : "the central directory"}`);
+      throw new ZipFormatError(`member '${entry.name}' overlaps ${next ? `member '${next.name}'` : "the central directory"}`);
     }
   }
 }
@@ -110,7 +107,7 @@ function parseEntries(directory: Uint8Array, count: number, limit: number): ZipE
   let at = 0;
   for (let i = 0; i < count; i++) {
     if (at + CENTRAL_BYTES > directory.length || dv.getUint32(at, true) !== CENTRAL_SIGNATURE) {
-      throw new ZipError(`central directory entry ${i} is malformed`);
+      throw new ZipFormatError(`central directory entry ${i} is malformed`);
     }
     const flags = dv.getUint16(at + 8, true);
     const method = dv.getUint16(at + 10, true);
@@ -118,10 +115,10 @@ function parseEntries(directory: Uint8Array, count: number, limit: number): ZipE
     const extraLength = dv.getUint16(at + 30, true);
     const commentLength = dv.getUint16(at + 32, true);
     const end = at + CENTRAL_BYTES + nameLength + extraLength + commentLength;
-    if (end > directory.length) throw new ZipError(`central directory entry ${i} runs past the directory`);
+    if (end > directory.length) throw new ZipFormatError(`central directory entry ${i} runs past the directory`);
     const name = new TextDecoder("utf-8", { fatal: false }).decode(directory.subarray(at + CENTRAL_BYTES, at + CENTRAL_BYTES + nameLength));
-    if ((flags & 1) !== 0) throw new ZipError(`member '${name}' is encrypted`);
-    if (method !== 0 && method !== 8) throw new ZipError(`member '${name}' uses compression method ${method} (only stored and deflate are supported)`);
+    if ((flags & 1) !== 0) throw new ZipFormatError(`member '${name}' is encrypted`);
+    if (method !== 0 && method !== 8) throw new ZipFormatError(`member '${name}' uses compression method ${method} (only stored and deflate are supported)`);
     let uncompressedSize = dv.getUint32(at + 24, true);
     let compressedSize = dv.getUint32(at + 20, true);
     let localHeaderOffset = dv.getUint32(at + 42, true);
@@ -131,11 +128,11 @@ function parseEntries(directory: Uint8Array, count: number, limit: number): ZipE
     while (extra + 4 <= extraEnd) {
       const id = dv.getUint16(extra, true);
       const length = dv.getUint16(extra + 2, true);
-      if (extra + 4 + length > extraEnd) throw new ZipError(`member '${name}' has a malformed extra field`);
+      if (extra + 4 + length > extraEnd) throw new ZipFormatError(`member '${name}' has a malformed extra field`);
       if (id === 0x0001) {
         let field = extra + 4;
         const take = (): number => {
-          if (field + 8 > extra + 4 + length) throw new ZipError(`member '${name}' has a short ZIP64 extra field`);
+          if (field + 8 > extra + 4 + length) throw new ZipFormatError(`member '${name}' has a short ZIP64 extra field`);
           const value = u64(dv, field);
           field += 8;
           return value;
@@ -146,7 +143,7 @@ function parseEntries(directory: Uint8Array, count: number, limit: number): ZipE
       }
       extra += 4 + length;
     }
-    if (localHeaderOffset + LOCAL_BYTES > limit) throw new ZipError(`member '${name}' starts outside the archive`);
+    if (localHeaderOffset + LOCAL_BYTES > limit) throw new ZipFormatError(`member '${name}' starts outside the archive`);
     entries.push({ name, method, crc32: dv.getUint32(at + 16, true), compressedSize, uncompressedSize, localHeaderOffset });
     at = end;
   }
@@ -157,10 +154,10 @@ function parseEntries(directory: Uint8Array, count: number, limit: number): ZipE
 export function* memberDataOffset(entry: ZipEntry, archiveSize: number): IoSteps<number> {
   const local = view(yield* readBytes(entry.localHeaderOffset, LOCAL_BYTES));
   if (local.byteLength < LOCAL_BYTES || local.getUint32(0, true) !== LOCAL_SIGNATURE) {
-    throw new ZipError(`member '${entry.name}' has no local header`);
+    throw new ZipFormatError(`member '${entry.name}' has no local header`);
   }
   const start = entry.localHeaderOffset + LOCAL_BYTES + local.getUint16(26, true) + local.getUint16(28, true);
-  if (start + entry.compressedSize > archiveSize) throw new ZipError(`member '${entry.name}' runs past the end of the archive`);
+  if (start + entry.compressedSize > archiveSize) throw new ZipFormatError(`member '${entry.name}' runs past the end of the archive`);
   return start;
 }
 

@@ -1,10 +1,11 @@
 // A focused tour of everything that touches native memory, for running under valgrind (see
 // .ci/valgrind): tensors of every dtype, views, copies, disposal, finalizers, .npy and .npz
 // loads and saves (sync, async, memory-mapped, big-endian, Fortran order, compressed), refused
-// files, and small matrix products (sync, async, with operands disposed mid-product). Exits
+// files (a stored .npz member with a wrong CRC-32 among them), small matrix products (sync, async,
+// with operands disposed mid-product), and allocations and thread creations made to fail. Exits
 // non-zero when a result is wrong or native memory is left behind. Run with --expose-gc.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -12,6 +13,7 @@ import {
   DTYPES,
   DisposedError,
   NpyFormatError,
+  getNumThreads,
   Tensor,
   loadNpy,
   loadNpySync,
@@ -24,7 +26,9 @@ import {
   saveNpySync,
   saveNpz,
   saveNpzSync,
+  setNumThreads,
 } from "../../../src/index.js";
+import { addon } from "../../../src/native/addon.js";
 import { entries, fixture, sha256 } from "../../helpers/fixtures.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -126,6 +130,36 @@ try {
       for (const t of Object.values(loadNpzSync(fixture(entry.file)))) t.dispose();
     } catch (error) {
       assert.ok(error instanceof NpyFormatError, String(error));
+    }
+  }
+
+  {
+    // A stored member with one data byte changed fails its CRC-32 check.
+    const bytes = new Uint8Array(readFileSync(fixture("npz/savez_three_arrays.npz")));
+    bytes[Buffer.from(bytes).indexOf("weights") + 400]! ^= 0xff;
+    const corrupt = join(dir, "corrupt.npz");
+    writeFileSync(corrupt, bytes);
+    assert.throws(() => loadNpzSync(corrupt), /CRC-32/);
+    await assert.rejects(loadNpz(corrupt), /CRC-32/);
+    await assert.rejects(loadNpz(corrupt, { mmap: true, verify: true }), /CRC-32/);
+  }
+
+  step("faults");
+  addon._injectFault("alloc", 1);
+  assert.throws(() => Tensor.zeros([100]), /out of memory/);
+  {
+    using a = Tensor.fromArray(new Float32Array(192 * 192).fill(1), [192, 192]);
+    addon._injectFault("alloc", 1, 1);
+    await assert.rejects(matmulAsync(a, a), /out of memory/);
+    addon._injectFault("thread", 1);
+    const threads = getNumThreads();
+    setNumThreads(9);
+    try {
+      assert.throws(() => matmul(a, a), /cannot start a thread/);
+      using c = matmul(a, a);
+      assert.equal(c.sum(), 192 * 192 * 192);
+    } finally {
+      setNumThreads(threads);
     }
   }
 

@@ -8,6 +8,13 @@
     "configurations": {
       "Release": {"cflags_cc": ["-O3"], "defines": ["NDEBUG"]},
       "Debug": {"cflags_cc": ["-O0", "-g"]}
+    },
+    "xcode_settings": {
+      "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+      "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+      "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+      "MACOSX_DEPLOYMENT_TARGET": "11.0",
+      "OTHER_CPLUSPLUSFLAGS": ["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   },
   "targets": [
@@ -28,7 +35,7 @@
         "native/core/dtype.cpp",
         "native/core/sampler.cpp"
       ],
-      "dependencies": ["nnbench_kernel", "nnbench_kernel_avx2", "nnbench_kernel_avx512"]
+      "dependencies": ["nnbench_kernel", "nnbench_kernel_avx2", "nnbench_kernel_avx512", "nnbench_kernel_avx512bf16"]
     },
     {
       "target_name": "nnbench_kernel",
@@ -39,22 +46,31 @@
         "native/kernel/dispatch.cpp",
         "native/kernel/thread_pool.cpp",
         "native/kernel/cpu_features.cpp",
-        "native/kernel/gemm_4xn_portable.cpp"
+        "native/kernel/gemm_4xn_portable.cpp",
+        "native/kernel/convert.cpp",
+        "native/kernel/gemm_half.cpp"
       ]
     },
     {
       "target_name": "nnbench_kernel_avx2",
       "type": "static_library",
       "cflags": ["-fPIC"],
-      "sources": ["native/kernel/sgemm_6x16_avx2.cpp", "native/kernel/dgemm_6x8_avx2.cpp"],
-      "conditions": [["target_arch=='x64' or target_arch=='ia32'", {"cflags": ["-mavx2", "-mfma"]}]]
+      "sources": ["native/kernel/sgemm_6x16_avx2.cpp", "native/kernel/dgemm_6x8_avx2.cpp", "native/kernel/convert_avx2.cpp"],
+      "conditions": [["target_arch=='x64' or target_arch=='ia32'", {"cflags": ["-mavx2", "-mfma", "-mf16c"], "xcode_settings": {"OTHER_CFLAGS": ["-mavx2", "-mfma", "-mf16c"]}}]]
     },
     {
       "target_name": "nnbench_kernel_avx512",
       "type": "static_library",
       "cflags": ["-fPIC"],
-      "sources": ["native/kernel/sgemm_14x32_avx512.cpp", "native/kernel/dgemm_14x16_avx512.cpp"],
-      "conditions": [["target_arch=='x64'", {"cflags": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma"]}]]
+      "sources": ["native/kernel/sgemm_14x32_avx512.cpp", "native/kernel/dgemm_14x16_avx512.cpp", "native/kernel/convert_avx512.cpp", "native/kernel/hgemm_avx512.cpp"],
+      "conditions": [["target_arch=='x64'", {"cflags": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma"], "xcode_settings": {"OTHER_CFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma"]}}]]
+    },
+    {
+      "target_name": "nnbench_kernel_avx512bf16",
+      "type": "static_library",
+      "cflags": ["-fPIC"],
+      "sources": ["native/kernel/hgemm_avx512bf16.cpp"],
+      "conditions": [["target_arch=='x64'", {"cflags": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-mavx512bf16"], "xcode_settings": {"OTHER_CFLAGS": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mfma", "-mavx512bf16"]}}]]
     }
   ]
 }

@@ -10,6 +10,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // fast-check properties draw from a fixed seed (random, time-boxed fuzzing is .ci/fuzz's job).
+    setupFiles: ["test/helpers/fast-check-seed.ts"],
     // In CI, also write a machine-readable summary for .ci/run to report.
     reporters: process.env.CI ? ["default", "json"] : ["default"],
     outputFile: { json: ".tmp/vitest-results.json" },

@@ -31,9 +31,13 @@ const quick = values.quick;
 
 type DT = "float32" | "float64";
 
+/** 16-bit weights: the left operand in this dtype, the right one and the result float32. */
+type Weights = "bfloat16" | "float16";
+
 interface Case {
   label: string;
   dtype: DT;
+  weights?: Weights;
   m: number;
   n: number;
   k: number;
@@ -57,6 +61,18 @@ for (const threads of [1, 2]) {
     cases.push({ label: `f32 4096x4096 @ 4096x${batch}`, dtype: "float32", m: 4096, n: batch, k: 4096, vector: false, threads, js: false });
   }
   cases.push({ label: "f32 4096x4096 @ 4096x64", dtype: "float32", m: 4096, n: 64, k: 4096, vector: false, threads, js: false });
+}
+for (const weights of ["bfloat16", "float16"] as const) {
+  const short = weights === "bfloat16" ? "bf16" : "f16";
+  for (const threads of [1, 2]) {
+    for (const n of quick ? [1024] : [1024, 2048]) {
+      cases.push({ label: `${short} ${n}^3`, dtype: "float32", weights, m: n, n, k: n, vector: false, threads, js: false });
+    }
+    cases.push({ label: `${short} 4096x4096 @ 4096`, dtype: "float32", weights, m: 4096, n: 1, k: 4096, vector: true, threads, js: false });
+    for (const batch of [8, 64]) {
+      cases.push({ label: `${short} 4096x4096 @ 4096x${batch}`, dtype: "float32", weights, m: 4096, n: batch, k: 4096, vector: false, threads, js: false });
+    }
+  }
 }
 
 function flops(c: Case): number {
@@ -90,12 +106,13 @@ function fill(data: Float32Array | Float64Array, seed: number): void {
 
 async function ours(c: Case): Promise<number> {
   setNumThreads(c.threads);
-  using a = Tensor.empty([c.m, c.k], c.dtype);
+  using wide = Tensor.empty([c.m, c.k], c.dtype);
+  fill(wide.data(), 1);
+  using a = c.weights ? wide.astype(c.weights) : wide.clone();
   using b = Tensor.empty(c.vector ? [c.k] : [c.k, c.n], c.dtype);
   using out = Tensor.empty(c.vector ? [c.m] : [c.m, c.n], c.dtype);
-  fill(a.data(), 1);
   fill(b.data(), 2);
-  return flops(c) / (await best(() => matmul(a, b, { out }))) / 1e9;
+  return flops(c) / (await best(() => matmul(a as Tensor<"float32">, b, { out }))) / 1e9;
 }
 
 // ---- NumPy in a python3 child ----------------------------------------------------------------
@@ -285,6 +302,7 @@ if (typeof ortModule === "string") console.log(ortModule);
 const better = (old: number | undefined, now: number | undefined): number | undefined =>
   now === undefined ? old : old === undefined ? now : Math.max(old, now);
 const peak: Record<string, [number, number]> = {};
+const bf16Peak: [number, number] = [0, 0];
 const oursResults: (number | undefined)[] = cases.map(() => undefined);
 const ortResults: (number | undefined)[] = cases.map(() => undefined);
 const npResults: (number | undefined)[] = cases.map(() => undefined);
@@ -302,9 +320,14 @@ for (let round = 0; round < rounds; round++) {
     peak[isa] = [p1, p2];
   }
   setGemmIsa(info.isa);
+  for (let i = 0; i < 5; i++) {
+    bf16Peak[0] = Math.max(bf16Peak[0], fmaPeak(0.1, 1, "bfloat16"));
+    bf16Peak[1] = Math.max(bf16Peak[1], fmaPeak(0.1, 2, "bfloat16"));
+  }
   // Peers take turns case by case, so each meets about the same load from other processes.
   for (const [i, c] of cases.entries()) {
     oursResults[i] = better(oursResults[i], await ours(c));
+    if (c.weights) continue; // the peers have no 16-bit-weight product to compare with
     if (typeof ortModule !== "string") ortResults[i] = better(ortResults[i], await onnx(ortModule, c));
     // NumPy: default OpenBLAS core detection and OPENBLAS_CORETYPE=Haswell; the faster counts.
     for (const coretype of [undefined, "Haswell"]) {
@@ -321,21 +344,51 @@ for (let round = 0; round < rounds; round++) {
 for (const [isa, [p1, p2]] of Object.entries(peak)) {
   console.log(`FMA peak (${isa}, float32, measured): ${fmt(p1)} GFLOP/s on 1 thread, ${fmt(p2)} on 2`);
 }
+console.log(
+  bf16Peak[0] > 0
+    ? `bfloat16 peak (${info.halfWeights.bfloat16.fewColumns}, measured): ${fmt(bf16Peak[0])} GFLOP/s on 1 thread, ${fmt(bf16Peak[1])} on 2`
+    : "bfloat16 peak: no bfloat16 kernel on this CPU (its products convert to float32)",
+);
+console.log(`16-bit weights: bfloat16 few columns ${info.halfWeights.bfloat16.fewColumns}, wider ${info.halfWeights.bfloat16.wide}; float16 few columns ${info.halfWeights.float16.fewColumns}, wider ${info.halfWeights.float16.wide}`);
 const ourPeak = peak[info.isa];
+
+/** The peak a case can reach: float32 FMA, half of it for float64, the bfloat16 pairs rate for bfloat16 weights on them. */
+function peakFor(c: Case): number | undefined {
+  if (!ourPeak) return undefined;
+  const t = c.threads === 1 ? 0 : 1;
+  if (c.weights === "bfloat16" && bf16Peak[t] > 0 && info.halfWeights.bfloat16.fewColumns.includes("pairs") && c.n <= 16) return bf16Peak[t];
+  return ourPeak[t] / (c.dtype === "float64" ? 2 : 1);
+}
+
+/**
+ * The roofline of a few-column case (at most 63 columns): min(peak, weight bandwidth x flops per
+ * weight byte), the bandwidth being what the matrix-vector product with the same weights and
+ * threads reached in this run, so min(peak, n x its GFLOP/s).
+ */
+function roofline(c: Case): number | undefined {
+  if (c.n > 63) return undefined;
+  const mv = cases.findIndex((o) => o.vector && o.threads === c.threads && o.weights === c.weights && o.dtype === c.dtype && o.k === c.k);
+  const gemv = mv >= 0 ? oursResults[mv] : undefined;
+  const pk = peakFor(c);
+  if (gemv === undefined || pk === undefined) return undefined;
+  return Math.min(pk, c.n * gemv);
+}
 
 const jsResults = cases.map((c) => (c.js ? { naive: naive(c), ml: mlMatrix(c) } : undefined));
 
-const header = ["case", "thr", "nnbench", "% peak", "NumPy", "vs NumPy", "ORT", "vs ORT", "ml-matrix", "naive JS"];
+const header = ["case", "thr", "nnbench", "% peak", "roofline", "% roof", "NumPy", "vs NumPy", "ORT", "vs ORT", "ml-matrix", "naive JS"];
 const rows = cases.map((c, i) => {
   const v = oursResults[i] ?? 0;
-  // float64 lanes are half as many per vector: its peak is half the float32 one.
-  const pk = ourPeak ? ourPeak[c.threads === 1 ? 0 : 1] / (c.dtype === "float64" ? 2 : 1) : undefined;
+  const pk = peakFor(c);
+  const roof = roofline(c);
   const js = jsResults[i];
   return [
     c.label,
     String(c.threads),
     fmt(v),
     pk ? `${((100 * v) / pk).toFixed(0)}%` : "-",
+    fmt(roof),
+    roof ? `${((100 * v) / roof).toFixed(0)}%` : "-",
     fmt(npResults[i]),
     ratio(v, npResults[i]),
     fmt(ortResults[i]),
@@ -351,10 +404,15 @@ console.log(`GFLOP/s (best of runs over ${rounds} round(s)); ratios are nnbench 
 console.log(line(header));
 console.log(`|${widths.map((w, i) => (i < 2 ? "-".repeat(w + 2) : `${"-".repeat(w + 1)}:`)).join("|")}|`);
 for (const r of rows) console.log(line(r));
-console.log("% peak: of the measured FMA peak for the thread count (half of it for float64).");
+console.log("% peak: of the measured FMA peak for the thread count (half of it for float64; the bfloat16 pairs peak for bfloat16 weights on the pairs kernel).");
+console.log("roofline: min(peak, n x the matrix-vector GFLOP/s of the same weights and threads in this run), i.e. weight bandwidth x arithmetic intensity; % roof: of that.");
 for (const note of npNotes) console.log(note);
-const mv = cases.findIndex((c) => c.vector && c.threads === 1);
-if (mv >= 0) {
-  const bw = (g: number | undefined): string => (g === undefined ? "-" : `${((g / 2) * 4).toFixed(1)} GB/s`);
-  console.log(`Matrix-vector bandwidth (4096x4096 float32 read once): nnbench ${bw(oursResults[mv])} / ${bw(oursResults[mv + cases.length / 2])} (1 / 2 threads), NumPy ${bw(npResults[mv])} / ${bw(npResults[mv + cases.length / 2])}`);
+for (const weights of [undefined, "bfloat16", "float16"] as const) {
+  const mv1 = cases.findIndex((c) => c.vector && c.threads === 1 && c.weights === weights);
+  const mv2 = cases.findIndex((c) => c.vector && c.threads === 2 && c.weights === weights);
+  if (mv1 < 0 || mv2 < 0) continue;
+  const bytes = weights ? 2 : 4;
+  const bw = (g: number | undefined): string => (g === undefined ? "-" : `${((g / 2) * bytes).toFixed(1)} GB/s`);
+  const peers = weights ? "" : `, NumPy ${bw(npResults[mv1])} / ${bw(npResults[mv2])}`;
+  console.log(`Matrix-vector bandwidth (4096x4096 ${weights ?? "float32"} read once): nnbench ${bw(oursResults[mv1])} / ${bw(oursResults[mv2])} (1 / 2 threads)${peers}`);
 }

@@ -5,6 +5,9 @@
  * Each configuration runs in its own child process so its RSS is its own.
  *
  *   npm run bench:memory -- [--size-mib 128] [--ks 1,2,4,8] [--kinds tensor,typed,onnx] [--data-dir DIR]
+ *
+ * The tensor family with its weights held in bfloat16 (converted while loading) peaks at half (the
+ * "manual bf16" rows).
  */
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     child: { type: "string" },
     mode: { type: "string" },
     kind: { type: "string" },
+    dtype: { type: "string" },
   },
 });
 const sizeMiB = Number(values["size-mib"]);
@@ -53,12 +57,12 @@ interface ChildReport {
   errors: number;
 }
 
-async function child(k: number, mode: "auto" | "manual", kind: Kind): Promise<void> {
+async function child(k: number, mode: "auto" | "manual", kind: Kind, dtype: "bfloat16" | undefined): Promise<void> {
   let family: BenchmarkFamily;
   let params = {};
   using data = kind === "tensor" ? inputBatch(16) : undefined; // only the tensor models take an input batch
   if (kind === "tensor") {
-    family = accuracyFamily(ensureModels(dataDir, k, sizeMiB), { tearDownEvicts: false });
+    family = accuracyFamily(ensureModels(dataDir, k, sizeMiB), { tearDownEvicts: false, ...(dtype ? { dtype } : {}) });
     params = { data };
   } else if (kind === "onnx") {
     const dir = join(dataDir, "onnx");
@@ -91,15 +95,17 @@ function parent(): void {
   const rows: string[][] = [header];
   for (const kind of kinds) {
     for (const k of ks) {
-      for (const mode of ["auto", "manual"] as const) {
-        const args = [...process.execArgv, fileURLToPath(import.meta.url), "--child", String(k), "--mode", mode, "--kind", kind, "--size-mib", String(sizeMiB), "--data-dir", dataDir];
+      const configs = [["auto"], ["manual"], ...(kind === "tensor" ? [["manual", "bfloat16"]] : [])] as const;
+      for (const [mode, dtype] of configs as readonly (readonly ["auto" | "manual", ("bfloat16" | undefined)?])[]) {
+        const extra = dtype ? ["--dtype", dtype] : [];
+        const args = [...process.execArgv, fileURLToPath(import.meta.url), "--child", String(k), "--mode", mode, "--kind", kind, ...extra, "--size-mib", String(sizeMiB), "--data-dir", dataDir];
         const out = spawnSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
         if (out.status !== 0) throw new Error(`child ${kind} K=${k} ${mode} failed with status ${out.status}`);
         const r = JSON.parse(out.stdout.trim().split("\n").pop()!) as ChildReport;
         if (r.errors > 0) throw new Error(`child ${kind} K=${k} ${mode}: ${r.errors} benchmarks failed`);
         const m = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
         const growth = r.rssPeak - r.rssBefore;
-        rows.push([kind, String(k), mode, m(r.nativePeak), m(r.rssBefore), m(r.rssPeak), m(growth), (growth / modelBytes).toFixed(2), m(r.heldAfter)]);
+        rows.push([kind, String(k), dtype ? `${mode} bf16` : mode, m(r.nativePeak), m(r.rssBefore), m(r.rssPeak), m(growth), (growth / modelBytes).toFixed(2), m(r.heldAfter)]);
       }
     }
   }
@@ -114,14 +120,16 @@ function parent(): void {
       "benchmark, on Linux); RSS before: RSS after the runtime was loaded and before the family, so peak\n" +
       "growth is what the family's worst benchmark added. held after: RSS after the run minus RSS before.\n" +
       "tensor models are npz weights, onnx models MatMul graphs with external weights\n" +
-      `(${IN_FEATURES} x n float32), typed models Float32Arrays; native peak is 0 for models nnbench does not own.`,
+      `(${IN_FEATURES} x n float32), typed models Float32Arrays; native peak is 0 for models nnbench does not own.` +
+      "\nmanual bf16: the tensor family with every model held in bfloat16 (Model.load(path, { dtype: \"bfloat16\" }));\n" +
+      "growth / model is against the float32 model size, so it is half the manual row's.",
   );
 }
 
 if (values.child !== undefined) {
   const mode = values.mode === "manual" ? "manual" : "auto";
   const kind = (values.kind ?? "tensor") as Kind;
-  await child(Number(values.child), mode, kind);
+  await child(Number(values.child), mode, kind, values.dtype === "bfloat16" ? "bfloat16" : undefined);
 } else {
   parent();
 }

@@ -8,6 +8,7 @@
  * ├─ NpyFormatError                                              a .npy/.npz file is malformed
  * │  ├─ NpyHeaderError                                           ... in a .npy header
  * │  └─ ZipFormatError                                           ... in the .npz archive's zip structure
+ * ├─ SafetensorsFormatError                                      a .safetensors file is malformed
  * ├─ ParameterSyntaxError, ParameterError                        defining benchmarks
  * ├─ CollectError, FixtureError, ContextKeyError, TimeoutError   running them
  * ├─ ResultFormatError, UnsupportedTargetError, CsvSyntaxError   reading and writing results
@@ -89,6 +90,17 @@ export class NpyHeaderError extends NpyFormatError {
 export class ZipFormatError extends NpyFormatError {
   constructor(reason: string, options?: FormatErrorOptions) {
     super(options?.path ?? "", reason, options);
+  }
+}
+
+/** A `.safetensors` file is malformed or holds something nnbench does not load. */
+export class SafetensorsFormatError extends NnbenchError {
+  /** The file that was being read or written. */
+  readonly path: string;
+
+  constructor(path: string, reason: string, options?: ErrorOptions) {
+    super(`${path}: ${reason}`, "ERR_SAFETENSORS_FORMAT", options);
+    this.path = path;
   }
 }
 
@@ -187,6 +199,34 @@ export class CsvSyntaxError extends NnbenchError {
   constructor(message: string, line: number) {
     super(`line ${line}: ${message}`, "ERR_CSV_SYNTAX");
     this.line = line;
+  }
+}
+
+/** A feature needs an optional package that is not installed (for example Parquet or SQLite support). */
+export class MissingDependencyError extends NnbenchError {
+  /** The npm package to install. */
+  readonly packageName: string;
+  /** What needed it. */
+  readonly feature: string;
+
+  constructor(packageName: string, feature: string, options?: ErrorOptions) {
+    super(`${feature} needs the optional package "${packageName}", which is not installed: npm install ${packageName}`, "ERR_MISSING_DEPENDENCY", options);
+    this.packageName = packageName;
+    this.feature = feature;
+  }
+}
+
+/** A worker's copy of the benchmark files (or its nnbench version) differs from the submitter's. */
+export class CodeMismatchError extends NnbenchError {
+  constructor(message: string) {
+    super(message, "ERR_CODE_MISMATCH");
+  }
+}
+
+/** A `redis://` queue address nnbench cannot use. */
+export class QueueAddressError extends NnbenchError {
+  constructor(message: string) {
+    super(message, "ERR_QUEUE_ADDRESS");
   }
 }
 

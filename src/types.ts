@@ -105,6 +105,8 @@ export interface BenchmarkRecord {
   samples_ns?: number[];
   stats?: SampleStats;
   tags?: string[];
+  /** The machine that measured it, in runs spread over workers (`nnbench run --queue`). */
+  worker?: JsonObject;
 }
 
 /** The outcome of one run: its name, the context it ran in and one record per benchmark. */

@@ -54,13 +54,17 @@ export function ensureModels(dir: string, count: number, sizeMiB: number): strin
 
 /** Loads a model the first time a benchmark needs it; evicting the memo frees its weights. */
 export class ModelMemo extends Memo<Model> {
-  constructor(readonly path: string) {
+  /** With `dtype`, the weights are held in that 16-bit type (converted while loading). */
+  constructor(
+    readonly path: string,
+    readonly dtype?: "bfloat16" | "float16",
+  ) {
     super();
   }
 
   @cachedMemo
   call(): Model {
-    return Model.load(this.path);
+    return Model.load(this.path, this.dtype ? { dtype: this.dtype } : {});
   }
 
   override toString(): string {
@@ -81,8 +85,8 @@ export function accuracy({ model, data }: { model: Model; data: Tensor }): numbe
 }
 
 /** `accuracy` over every model in `paths`, optionally evicting each model in tearDown. */
-export function accuracyFamily(paths: readonly string[], options: { tearDownEvicts: boolean }): BenchmarkFamily {
-  const models = paths.map((p) => new ModelMemo(p));
+export function accuracyFamily(paths: readonly string[], options: { tearDownEvicts: boolean; dtype?: "bfloat16" }): BenchmarkFamily {
+  const models = paths.map((p) => new ModelMemo(p, options.dtype));
   return product({ model: models }, options.tearDownEvicts ? { tearDown: evictModel } : {})(accuracy);
 }
 

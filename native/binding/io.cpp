@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../core/bytes.h"
+#include "../kernel/convert.h"
 #include "common.h"
 #include "promise_worker.h"
 #include "storage.h"
@@ -263,6 +264,65 @@ Napi::Value CopyBytes(const Napi::CallbackInfo& info) {
   });
 }
 
+bool GetDType(const Napi::CallbackInfo& info, size_t i, const char* name, DType* out) {
+  uint64_t code = 0;
+  if (!GetIndex(info, i, name, &code)) return false;
+  if (code >= kDTypeCount) {
+    ThrowArgError(info.Env(), name, "a dtype code");
+    return false;
+  }
+  *out = static_cast<DType>(code);
+  return true;
+}
+
+// convert(src, srcDtype, srcStart, dst, dstDtype, dstStart, count): converts `count` elements of
+// src from element srcStart into dst from element dstStart (floating-point dtypes only).
+Napi::Value Convert(const Napi::CallbackInfo& info) {
+  return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
+    Napi::Env env = info.Env();
+    Storage* src = Storage::FromValue(env, info[0], "src");
+    if (src == nullptr) return env.Undefined();
+    DType from{};
+    uint64_t src_start = 0;
+    if (!GetDType(info, 1, "srcDtype", &from) || !GetIndex(info, 2, "srcStart", &src_start)) return env.Undefined();
+    Storage* dst = Storage::FromValue(env, info[3], "dst");
+    if (dst == nullptr) return env.Undefined();
+    DType to{};
+    uint64_t dst_start = 0;
+    uint64_t count = 0;
+    if (!GetDType(info, 4, "dstDtype", &to) || !GetIndex(info, 5, "dstStart", &dst_start) ||
+        !GetIndex(info, 6, "count", &count)) {
+      return env.Undefined();
+    }
+    if (!kernel::IsFloatDType(from) || !kernel::IsFloatDType(to)) {
+      ThrowArgError(env, "dtype", "a floating-point dtype code");
+      return env.Undefined();
+    }
+    const uint64_t src_items = src->byte_length() / ItemSize(from);
+    const uint64_t dst_items = dst->byte_length() / ItemSize(to);
+    if (src_start > src_items || count > src_items - src_start || dst_start > dst_items ||
+        count > dst_items - dst_start) {
+      Napi::RangeError::New(env, "convert: element range is outside a storage").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (src == dst && count > 0) {
+      Napi::RangeError::New(env, "convert: source and destination are the same storage").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    kernel::ConvertFloats(src->data() + src_start * ItemSize(from), from, dst->data() + dst_start * ItemSize(to), to,
+                          static_cast<size_t>(count));
+    return env.Undefined();
+  });
+}
+
+// convertPath(dtypeCode): the instructions float32 <-> that 16-bit dtype conversions run now.
+Napi::Value ConvertPathBinding(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  DType dtype{};
+  if (!GetDType(info, 0, "dtype", &dtype)) return env.Undefined();
+  return Napi::String::New(env, kernel::ConvertPath(dtype));
+}
+
 }  // namespace
 
 void InitIo(Napi::Env env, Napi::Object exports) {
@@ -277,6 +337,8 @@ void InitIo(Napi::Env env, Napi::Object exports) {
   exports.Set("fortranToC", Napi::Function::New<FortranToCBinding>(env, "fortranToC"));
   exports.Set("sum", Napi::Function::New<SumBinding>(env, "sum"));
   exports.Set("copyBytes", Napi::Function::New<CopyBytes>(env, "copyBytes"));
+  exports.Set("convert", Napi::Function::New<Convert>(env, "convert"));
+  exports.Set("convertPath", Napi::Function::New<ConvertPathBinding>(env, "convertPath"));
 }
 
 }  // namespace nnbench

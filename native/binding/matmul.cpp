@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "../kernel/gemm.h"
+#include "../kernel/convert.h"
+#include "../kernel/gemm_half.h"
 #include "common.h"
 #include "promise_worker.h"
 #include "storage.h"
@@ -22,7 +24,9 @@ namespace gk = nnbench::kernel;
 
 /** One call's products, checked against the operands' sizes. */
 struct GemmJob {
-  size_t item = 0;  // 4 (float32) or 8 (float64)
+  size_t item = 0;  // bytes per element of B and C: 4 (float32) or 8 (float64)
+  size_t a_item = 0;  // bytes per element of A: as item, or 2 for 16-bit weights
+  DType weights = DType::kFloat32;  // A's dtype
   int64_t m = 0, n = 0, k = 0;
   std::vector<gk::BatchItem> items;
 };
@@ -57,14 +61,20 @@ bool ReadJob(const Napi::CallbackInfo& info, GemmJob* job, Storage** a, Storage*
     return false;
   }
   const std::string dtype = info[3].As<Napi::String>().Utf8Value();
-  if (dtype == "float32") {
+  // The dtype of A; B and C are float32 for 16-bit A.
+  if (dtype == "float32" || dtype == "bfloat16" || dtype == "float16") {
     job->item = 4;
   } else if (dtype == "float64") {
     job->item = 8;
   } else {
-    ThrowArgError(env, "dtype", "\"float32\" or \"float64\"");
+    ThrowArgError(env, "dtype", "\"float32\", \"float64\", \"bfloat16\" or \"float16\"");
     return false;
   }
+  job->weights = dtype == "float64"    ? DType::kFloat64
+                 : dtype == "bfloat16" ? DType::kBfloat16
+                 : dtype == "float16"  ? DType::kFloat16
+                                       : DType::kFloat32;
+  job->a_item = ItemSize(job->weights);
   uint64_t m = 0, n = 0, k = 0;
   if (!GetIndex(info, 4, "m", &m) || !GetIndex(info, 5, "n", &n) || !GetIndex(info, 6, "k", &k)) {
     return false;
@@ -107,7 +117,7 @@ bool ReadJob(const Napi::CallbackInfo& info, GemmJob* job, Storage** a, Storage*
     }
   }
   for (const gk::BatchItem& it : job->items) {
-    if (!Fits(it.a, mk, (*a)->byte_length(), job->item) ||
+    if (!Fits(it.a, mk, (*a)->byte_length(), job->a_item) ||
         !Fits(it.b, kn, (*b)->byte_length(), job->item) ||
         !Fits(it.c, mn, (*c)->byte_length(), job->item)) {
       Napi::RangeError::New(env, "matmul: an operand is smaller than its shape and offsets need")
@@ -138,7 +148,11 @@ void RunJob(const GemmJob& job, const uint8_t* a, const uint8_t* b, uint8_t* c, 
     temp.resize(c_bytes);
     target = temp.data();
   }
-  if (job.item == 4) {
+  if (job.a_item == 2) {
+    gk::GemmHalf(job.weights, job.m, job.n, job.k, reinterpret_cast<const uint16_t*>(a), job.k,
+                 reinterpret_cast<const float*>(b), job.n, reinterpret_cast<float*>(target), job.n,
+                 job.items.data(), static_cast<int64_t>(job.items.size()));
+  } else if (job.item == 4) {
     RunTyped<float>(job, a, b, target);
   } else {
     RunTyped<double>(job, a, b, target);
@@ -255,6 +269,16 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     out.Set("float64Tile", TileName(f64));
     out.Set("float32Blocking", BlockingOf(env, f32));
     out.Set("float64Blocking", BlockingOf(env, f64));
+    // Paths of products with 16-bit weights: few columns (1..16) and wider.
+    Napi::Object half = Napi::Object::New(env);
+    for (DType weights : {DType::kBfloat16, DType::kFloat16}) {
+      Napi::Object paths = Napi::Object::New(env);
+      paths.Set("fewColumns", gk::HalfPath(weights, 1));
+      paths.Set("wide", gk::HalfPath(weights, 1 << 30));
+      paths.Set("conversion", gk::ConvertPath(weights));
+      half.Set(weights == DType::kBfloat16 ? "bfloat16" : "float16", paths);
+    }
+    out.Set("halfWeights", half);
     out.Set("threads", gk::GetNumThreads());
 #if defined(__clang__)
     out.Set("compiler", std::string("clang ") + __clang_version__);
@@ -285,6 +309,16 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
     if (threads < 1 || threads > 1024) {
       ThrowArgError(env, "threads", "an integer from 1 to 1024");
       return env.Undefined();
+    }
+    // An optional third argument names 16-bit weights: the peak of their few-column kernel.
+    if (info.Length() > 2 && !info[2].IsUndefined()) {
+      const std::string weights = info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
+      if (weights != "bfloat16" && weights != "float16") {
+        ThrowArgError(env, "weights", "\"bfloat16\" or \"float16\"");
+        return env.Undefined();
+      }
+      const DType dtype = weights == "bfloat16" ? DType::kBfloat16 : DType::kFloat16;
+      return Napi::Number::New(env, gk::HalfPeakGflops(dtype, seconds, static_cast<int>(threads)));
     }
     return Napi::Number::New(env, gk::FmaPeakGflops(seconds, static_cast<int>(threads)));
   });

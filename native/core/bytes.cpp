@@ -79,6 +79,8 @@ double PairwiseSum(const uint8_t* data, size_t count) {
   return PairwiseSum<T>(data, half) + PairwiseSum<T>(data + half * sizeof(T), count - half);
 }
 
+/** Pairwise sum of 16-bit floats that `widen` turns into floats (float16 or bfloat16). */
+template <float (*widen)(uint16_t)>
 double HalfSum(const uint8_t* data, size_t count) {
   constexpr size_t kLeaf = 128;
   if (count <= kLeaf) {
@@ -86,12 +88,12 @@ double HalfSum(const uint8_t* data, size_t count) {
     for (size_t i = 0; i < count; ++i) {
       uint16_t h;
       std::memcpy(&h, data + i * 2, 2);
-      acc += static_cast<double>(HalfToFloat(h));
+      acc += static_cast<double>(widen(h));
     }
     return acc;
   }
   const size_t half = count / 2;
-  return HalfSum(data, half) + HalfSum(data + half * 2, count - half);
+  return HalfSum<widen>(data, half) + HalfSum<widen>(data + half * 2, count - half);
 }
 
 double BoolSum(const uint8_t* data, size_t count) {
@@ -104,7 +106,8 @@ double BoolSum(const uint8_t* data, size_t count) {
 
 double Sum(const uint8_t* data, size_t count, DType dtype) {
   switch (dtype) {
-    case DType::kFloat16: return HalfSum(data, count);
+    case DType::kFloat16: return HalfSum<HalfToFloat>(data, count);
+    case DType::kBfloat16: return HalfSum<Bfloat16ToFloat>(data, count);
     case DType::kFloat32: return PairwiseSum<float>(data, count);
     case DType::kFloat64: return PairwiseSum<double>(data, count);
     case DType::kInt8: return PairwiseSum<int8_t>(data, count);

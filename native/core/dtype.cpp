@@ -11,6 +11,7 @@ size_t ItemSize(DType dtype) {
     case DType::kBool:
       return 1;
     case DType::kFloat16:
+    case DType::kBfloat16:
     case DType::kInt16:
     case DType::kUint16:
       return 2;
@@ -49,6 +50,13 @@ float HalfToFloat(uint16_t h) {
   }
   float out;
   std::memcpy(&out, &bits, sizeof out);
+  return out;
+}
+
+float Bfloat16ToFloat(uint16_t bits) {
+  const uint32_t widened = static_cast<uint32_t>(bits) << 16;
+  float out;
+  std::memcpy(&out, &widened, sizeof out);
   return out;
 }
 

@@ -19,14 +19,18 @@ enum class DType : uint32_t {
   kUint32 = 9,
   kUint64 = 10,
   kBool = 11,
+  kBfloat16 = 12,
 };
 
-constexpr uint32_t kDTypeCount = 12;
+constexpr uint32_t kDTypeCount = 13;
 
 /** Bytes per element of `dtype`. */
 size_t ItemSize(DType dtype);
 
 /** IEEE 754 half precision bits to float. */
 float HalfToFloat(uint16_t bits);
+
+/** bfloat16 bits (the upper half of a float's) to float. */
+float Bfloat16ToFloat(uint16_t bits);
 
 }  // namespace nnbench

@@ -15,6 +15,8 @@ namespace {
 struct Features {
   bool avx2_fma = false;
   bool avx512 = false;
+  bool f16c = false;
+  bool avx512_bf16 = false;
 };
 
 uint64_t ReadXcr0() {
@@ -31,6 +33,7 @@ Features Detect() {
   const bool osxsave = (ecx >> 27) & 1;
   const bool avx = (ecx >> 28) & 1;
   const bool fma = (ecx >> 12) & 1;
+  const bool f16c = (ecx >> 29) & 1;
   if (!osxsave || !avx) return f;
   const uint64_t xcr0 = ReadXcr0();
   const bool os_ymm = (xcr0 & 0x6) == 0x6;     // SSE and AVX state
@@ -45,6 +48,9 @@ Features Detect() {
   const bool avx512vl = (ebx >> 31) & 1;
   f.avx2_fma = avx2 && fma;
   f.avx512 = f.avx2_fma && os_zmm && avx512f && avx512dq && avx512bw && avx512vl;
+  f.f16c = f16c;
+  __cpuid_count(7, 1, eax, ebx, ecx, edx);
+  f.avx512_bf16 = f.avx512 && ((eax >> 5) & 1);
   return f;
 }
 
@@ -57,9 +63,13 @@ const Features& Cached() {
 
 bool CpuHasAvx2Fma() { return Cached().avx2_fma; }
 bool CpuHasAvx512() { return Cached().avx512; }
+bool CpuHasF16c() { return Cached().f16c; }
+bool CpuHasAvx512Bf16() { return Cached().avx512_bf16; }
 #else
 bool CpuHasAvx2Fma() { return false; }
 bool CpuHasAvx512() { return false; }
+bool CpuHasF16c() { return false; }
+bool CpuHasAvx512Bf16() { return false; }
 #endif
 
 }  // namespace nnbench::kernel

@@ -97,10 +97,9 @@ const KernelSet<double>& ActiveKernels(double*) {
   return *DgemmKernelsPortable();
 }
 
-double FmaPeakGflops(double seconds, int threads) {
+double LoopPeakGflops(double (*loop)(int64_t iters), double seconds, int threads) {
   if (threads < 1) threads = 1;
   if (!(seconds > 0)) seconds = 0.1;
-  const KernelSet<float>& ks = ActiveKernels<float>();
   std::lock_guard<std::mutex> lease(SharedPool().lease());
   std::atomic<double> total{0};
   const auto start = std::chrono::steady_clock::now();
@@ -108,7 +107,7 @@ double FmaPeakGflops(double seconds, int threads) {
   auto job = [&](int) {
     double flops = 0;
     do {
-      flops += ks.fma_loop(1 << 16);
+      flops += loop(1 << 16);
     } while (std::chrono::steady_clock::now() < until);
     double seen = total.load();
     while (!total.compare_exchange_weak(seen, seen + flops)) {
@@ -118,6 +117,10 @@ double FmaPeakGflops(double seconds, int threads) {
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return total.load() / elapsed / 1e9;
+}
+
+double FmaPeakGflops(double seconds, int threads) {
+  return LoopPeakGflops(ActiveKernels<float>().fma_loop, seconds, threads);
 }
 
 }  // namespace nnbench::kernel

@@ -50,4 +50,7 @@ const KernelSet<T>& ActiveKernels() {
  */
 double FmaPeakGflops(double seconds, int threads);
 
+/** Runs `loop` (independent multiply-adds; returns the flops done) as FmaPeakGflops does. */
+double LoopPeakGflops(double (*loop)(int64_t iters), double seconds, int threads);
+
 }  // namespace nnbench::kernel

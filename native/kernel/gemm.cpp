@@ -18,6 +18,7 @@
 
 #include "../core/fault.h"
 #include "kernel_set.h"
+#include "scratch.h"
 #include "thread_pool.h"
 
 namespace nnbench::kernel {
@@ -44,47 +45,6 @@ int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t RoundUp(int64_t a, int64_t b) { return CeilDiv(a, b) * b; }
 int64_t Min(int64_t a, int64_t b) { return a < b ? a : b; }
 int64_t Max(int64_t a, int64_t b) { return a > b ? a : b; }
-
-/** A growable, 64-byte aligned buffer kept per thread between calls. */
-class Scratch {
- public:
-  Scratch() = default;
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() { std::free(data_); }
-
-  /** At least `bytes` bytes; throws std::bad_alloc when the system refuses. */
-  void* Get(size_t bytes) {
-    FailIfArmed(Fault::kAlloc);
-    if (bytes <= capacity_) return data_;
-    std::free(data_);
-    data_ = nullptr;
-    capacity_ = 0;
-    const size_t align = bytes >= (size_t{2} << 20) ? (size_t{2} << 20) : 64;
-    const size_t size = (bytes + align - 1) / align * align;
-    void* p = nullptr;
-    if (posix_memalign(&p, align, size) != 0) throw std::bad_alloc();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (align > 64) madvise(p, size, MADV_HUGEPAGE);
-#endif
-    data_ = p;
-    capacity_ = size;
-    return data_;
-  }
-
-  /** Frees the buffer when it grew beyond `keep` bytes, so one huge call does not pin memory. */
-  void Trim(size_t keep) {
-    if (capacity_ > keep) {
-      std::free(data_);
-      data_ = nullptr;
-      capacity_ = 0;
-    }
-  }
-
- private:
-  void* data_ = nullptr;
-  size_t capacity_ = 0;
-};
 
 thread_local Scratch t_scratch;
 constexpr size_t kKeepScratchBytes = size_t{64} << 20;

@@ -79,4 +79,8 @@ const KernelSet<double>* DgemmKernelsAvx512();
 bool CpuHasAvx2Fma();
 bool CpuHasAvx512();
 
+/** True when the CPU has F16C (float16 conversions) / AVX512_BF16 (on top of CpuHasAvx512()). */
+bool CpuHasF16c();
+bool CpuHasAvx512Bf16();
+
 }  // namespace nnbench::kernel

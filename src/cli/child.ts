@@ -46,14 +46,34 @@ async function list(path: string, tags: string[]): Promise<ListedItem[]> {
   });
 }
 
+/**
+ * What each file collected to, in a child that stays for more runs: importing a file again returns the
+ * module already loaded, so collecting it again would only repeat the work.
+ */
+const collected = new Map<string, Runnable[]>();
+
+async function collectFile(message: Extract<ToChild, { type: "run" }>): Promise<Runnable[]> {
+  if (message.stay !== true) return collect(message.file, { tags: message.options.tags });
+  const key = `${message.file}\0${message.options.tags.join("\0")}`;
+  let items = collected.get(key);
+  if (!items) collected.set(key, (items = await collect(message.file, { tags: message.options.tags })));
+  return items;
+}
+
 async function runFile(message: Extract<ToChild, { type: "run" }>): Promise<void> {
-  let items: Runnable[] = await collect(message.file, { tags: message.options.tags });
+  let items: Runnable[] = [...(await collectFile(message))];
   // Fixtures are looked up from the benchmark file up to the directory the user named.
   for (const item of items) item.origin = { file: message.file, root: message.root };
   if (message.index !== undefined) {
     const one = items[message.index];
     if (!one) throw new Error(`${message.file} has no benchmark number ${message.index} any more`);
     items = [one];
+    if (message.member !== undefined) {
+      const member = isBenchmarkFamily(one) ? [...one][message.member] : undefined;
+      if (!member) throw new Error(`${one.name} in ${message.file} has no member number ${message.member} any more`);
+      member.origin = { file: message.file, root: message.root };
+      items = [member];
+    }
   }
   if (message.skip.length > 0) {
     // Resuming after a crash: run the members that have not run yet.
@@ -91,7 +111,9 @@ process.on("message", (raw: unknown) => {
       return { type: "failed", message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
     })
     .then(send)
-    .then(() => process.exit(0));
+    .then(() => {
+      if (!(message.type === "run" && message.stay === true)) process.exit(0);
+    });
 });
 
 // Without a parent there is no one to report to.

@@ -6,7 +6,7 @@ import { parseThreshold } from "../compare/thresholds.js";
 import { renderDeltaChart } from "../compare/delta-chart.js";
 import { shouldColor } from "../reporter/console.js";
 import { chartStyleFor } from "../text/charts.js";
-import { readResults } from "../reporter/target.js";
+import { displayTarget, readResults } from "../reporter/target.js";
 import type { BenchmarkResult } from "../types.js";
 import type { Logger } from "./log.js";
 import { UsageError } from "../errors.js";
@@ -31,12 +31,12 @@ export async function compareCommand(targets: string[], opts: CompareCommandOpti
   const results: BenchmarkResult[] = [];
   for (const t of targets) {
     const runs = await readResults(t);
-    if (runs.length === 0) log.warn(`${t} holds no runs`);
-    log.debug(`${t}: ${runs.map((r) => r.run).join(", ")}`);
+    if (runs.length === 0) log.warn(`${displayTarget(t)} holds no runs`);
+    log.debug(`${displayTarget(t)}: ${runs.map((r) => r.run).join(", ")}`);
     results.push(...runs);
   }
   if (results.length < 2) {
-    throw new UsageError(`need at least two runs to compare; ${targets.join(", ")} hold${targets.length === 1 ? "s" : ""} ${results.length}`);
+    throw new UsageError(`need at least two runs to compare; ${targets.map(displayTarget).join(", ")} hold${targets.length === 1 ? "s" : ""} ${results.length}`);
   }
   for (const r of results) if (r.partial) log.warn(`run "${r.run}" is partial: it was interrupted and lacks some benchmarks`);
   const comparison = compare(results, { comparators, thresholds, ...(opts.alpha !== undefined ? { alpha: opts.alpha } : {}) });

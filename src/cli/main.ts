@@ -4,7 +4,6 @@
  * results across runs. Errors print one line to standard error (a stack trace only with
  * `--log-level debug`) and exit non-zero.
  */
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { loadConfig, type LoadedConfig } from "./config.js";
 import { compareCommand } from "./compare.js";
@@ -14,15 +13,9 @@ import type { MemoryCommandOptions } from "./protocol.js";
 import { reportCommand } from "./report.js";
 import { RUN_EXIT, runCommand } from "./run.js";
 import { CollectFailure } from "../errors.js";
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
-}
+import type { Granularity } from "./queue/submitter.js";
+import { workerCommand } from "./queue/worker.js";
+import { nnbenchVersion } from "./version.js";
 
 /** A byte size such as 512MiB, checked when parsed and kept as written. */
 function byteSize(value: string): string {
@@ -62,7 +55,7 @@ function collectValues(value: string, previous: string[]): string[] {
 export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConfig>, exit: (code: number) => void): Command {
   const program = new Command("nnbench")
     .description("Run benchmarks of machine-learning models in Node.js and compare their results.")
-    .version(version(), "--version", "print the version and exit")
+    .version(nnbenchVersion(), "--version", "print the version and exit")
     .addOption(new Option("--log-level <level>", "diagnostics on standard error").choices([...LOG_LEVELS]))
     .showHelpAfterError("(run nnbench --help for usage)")
     .exitOverride();
@@ -85,7 +78,7 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
     .option("-n, --name <name>", "name of the run (default: nnbench-<time>-<random>)")
     .option("-t, --tag <tag>", "run only benchmarks with this tag (repeatable)", collectValues, [])
     .option("--context <key=value|provider>", "context to record: key=value, or a provider such as git, cpu, node, system, native (repeatable)", collectValues, [])
-    .option("-o, --output <target>", "write results to a file (.json .ndjson .csv .yaml .parquet, optionally .gz) or sqlite://path; default: a table on standard output (repeatable)", collectValues, [])
+    .option("-o, --output <target>", "write results to a file (.json .ndjson .csv .yaml .parquet, optionally .gz), sqlite://path or postgres://user:password@host/db; default: a table on standard output (repeatable)", collectValues, [])
     .option("-j, --jobs <n>", "run benchmark files in n child processes at once", integer(1))
     .option("--repeat <n>", "timed calls per benchmark (default 1)", integer(1))
     .option("--warmup <n>", "untimed calls before timing (default 0)", integer(0))
@@ -97,6 +90,8 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
     .option("--max-memo-bytes <size>", "memo cache budget, e.g. 4GiB: least recently used memos are evicted to stay within it", byteSize)
     .option("--fail-on-leak", "make a benchmark that leaves memory behind after eviction and GC an error", false)
     .option("--charts", "draw time and memory charts under the table also when standard output is not a terminal", false)
+    .option("--queue <redis-url>", "run through the workers of this queue: redis://host:port[/name] (see nnbench worker)")
+    .addOption(new Option("--granularity <unit>", "with --queue: one job per benchmark or family, or per family member").choices(["family", "member"]))
     .action(async (target: string, opts: Record<string, unknown>) => {
       const loaded = await loadedConfig();
       exit(
@@ -114,8 +109,30 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
             ...(opts.warmup !== undefined ? { warmup: opts.warmup as number } : {}),
             ...(opts.timeout !== undefined ? { timeout: opts.timeout as number } : {}),
             memory: memoryOptions(opts),
+            ...(opts.queue !== undefined ? { queue: opts.queue as string } : {}),
+            ...(opts.granularity !== undefined ? { granularity: opts.granularity as Granularity } : {}),
           },
           loaded,
+          log,
+        ),
+      );
+    });
+
+  program
+    .command("worker")
+    .description("Take benchmark jobs from a queue and run them, from a working directory holding the same benchmark files as the submitter's.")
+    .requiredOption("--queue <redis-url>", "the queue: redis://host:port[/name]")
+    .option("--concurrency <n>", "jobs at once, each in its own child process (default 1)", integer(1))
+    .option("--stall-timeout <ms>", "a job whose worker died goes to another worker after this long (default 30000)", integer(100))
+    .action(async (opts: Record<string, unknown>) => {
+      await loadedConfig();
+      exit(
+        await workerCommand(
+          {
+            queue: opts.queue as string,
+            ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency as number } : {}),
+            ...(opts.stallTimeout !== undefined ? { stallTimeout: opts.stallTimeout as number } : {}),
+          },
           log,
         ),
       );
@@ -126,7 +143,7 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
     .description(
       "Compare results of two or more runs, every run against the first. Exit code 0 when nothing regressed, 1 when something did, 2 on bad input.",
     )
-    .argument("<results...>", "results files or sqlite:// databases (each may hold several runs)")
+    .argument("<results...>", "results files, sqlite:// or postgres:// databases (each may hold several runs; ?run=NAME selects one)")
     .option("--comparison-file <file>", 'JSON file of per-benchmark comparators: {"<name>": {"class": "GreaterEqual", "kwargs": {}}}')
     .option("--fail <spec>", "fail on a change beyond a limit, e.g. time:+5%, memory.native_peak_bytes:+10MiB, value:-1% (repeatable)", collectValues, [])
     .option("-C, --include-context <key>", "show this context value (dotted path) per run (repeatable)", collectValues, [])

@@ -27,6 +27,8 @@ export class Progress {
   #done = 0;
   #failed = 0;
   #running: string[] = [];
+  /** Benchmarks done per worker, in distributed runs. */
+  readonly #workers = new Map<string, number>();
   #nativeBytes = 0;
   #last = 0;
   #shown = false;
@@ -47,10 +49,11 @@ export class Progress {
     this.#draw(true);
   }
 
-  end(name: string, failed: boolean, nativeBytes: number): void {
+  end(name: string, failed: boolean, nativeBytes: number, worker?: string): void {
     const i = this.#running.indexOf(name);
     if (i >= 0) this.#running.splice(i, 1);
     this.#done++;
+    if (worker !== undefined) this.#workers.set(worker, (this.#workers.get(worker) ?? 0) + 1);
     if (failed) this.#failed++;
     this.#nativeBytes = nativeBytes;
     this.#draw(true);
@@ -71,7 +74,8 @@ export class Progress {
     const running = this.#running.length > 0 ? ` running ${this.#running.join(", ")} ·` : "";
     const columns = this.#stream.columns;
     const width = Math.max(20, (columns !== undefined && columns > 0 ? columns : 80) - 1);
-    const line = truncate(`${count}${failed}${running} native ${formatBytes(this.#nativeBytes)}`, width);
+    const workers = this.#workers.size > 0 ? ` ${[...this.#workers].map(([w, n]) => `${w} ${n}`).join(", ")} ·` : "";
+    const line = truncate(`${count}${failed}${workers}${running} native ${formatBytes(this.#nativeBytes)}`, width);
     this.#stream.write(`\r\u001b[2K${line}`);
     this.#shown = true;
   }

@@ -22,8 +22,12 @@ export interface MemoryCommandOptions {
 export type ToChild =
   /** Collect `path` and report what would run. */
   | { type: "list"; path: string; options: ChildRunOptions }
-  /** Run the benchmarks of `file` (only the `index`-th benchmark or family when given), skipping `skip`. */
-  | { type: "run"; file: string; root: string; index?: number; skip: string[]; options: ChildRunOptions };
+  /**
+   * Run the benchmarks of `file` (only the `index`-th benchmark or family when given, and of a family
+   * only its `member`-th member when given), skipping `skip`. With `stay` the child waits for the next
+   * message instead of exiting when done.
+   */
+  | { type: "run"; file: string; root: string; index?: number; member?: number; skip: string[]; options: ChildRunOptions; stay?: boolean };
 
 /** One benchmark or family a listing found. */
 export interface ListedItem {

@@ -5,7 +5,7 @@ import type { LoadedConfig } from "./config.js";
 import { buildContext } from "../run/context.js";
 import { ConsoleReporter } from "../reporter/console.js";
 import { chartStyleFor } from "../text/charts.js";
-import { getReporter } from "../reporter/target.js";
+import { displayTarget, getReporter } from "../reporter/target.js";
 import { collect } from "../run/collect.js";
 import { failedRecord } from "../run/record.js";
 import { generatedRunName, run } from "../run/runner.js";
@@ -14,6 +14,9 @@ import { contextFromEntries } from "./context.js";
 import type { Logger } from "./log.js";
 import type { MemoryCommandOptions } from "./protocol.js";
 import { heldNativeBytes, Progress, progressEnabled } from "./progress.js";
+import type { ChildRunOptions } from "./protocol.js";
+import { QueueSubmitter, type Granularity } from "./queue/submitter.js";
+import { nnbenchVersion } from "./version.js";
 import { WorkerPool } from "./workers.js";
 import { UsageError } from "../errors.js";
 
@@ -32,6 +35,10 @@ export interface RunCommandOptions {
   memory?: MemoryCommandOptions;
   /** Draw charts under the console table also when standard output is not a terminal. */
   charts?: boolean;
+  /** Run through the workers of this queue (`redis://host:port[/name]`) instead of on this machine. */
+  queue?: string;
+  /** With `queue`: one job per benchmark or family (default), or per family member. */
+  granularity?: Granularity;
 }
 
 /** Exit codes of `nnbench run`. */
@@ -44,7 +51,7 @@ async function report(result: BenchmarkResult, targets: string[], log: Logger, c
   }
   for (const target of targets) {
     await getReporter(target).write(result, target);
-    log.info(`wrote ${result.benchmarks.length} benchmark records of run "${result.run}" to ${target}`);
+    log.info(`wrote ${result.benchmarks.length} benchmark records of run "${result.run}" to ${displayTarget(target)}`);
   }
 }
 
@@ -59,6 +66,8 @@ interface RunSettings {
   readonly tags: string[];
   readonly memory: MemoryCommandOptions;
   readonly charts: boolean;
+  readonly queue: string | undefined;
+  readonly granularity: Granularity;
 }
 
 function settingsOf(opts: RunCommandOptions, loaded: LoadedConfig): RunSettings {
@@ -73,6 +82,8 @@ function settingsOf(opts: RunCommandOptions, loaded: LoadedConfig): RunSettings 
     tags: opts.tag,
     memory: opts.memory ?? {},
     charts: opts.charts === true,
+    queue: opts.queue,
+    granularity: opts.granularity ?? "family",
   };
 }
 
@@ -86,7 +97,7 @@ interface RunState {
   readonly finished: BenchmarkRecord[];
   /** Benchmarks running in this process. */
   readonly running: Set<string>;
-  pool?: WorkerPool;
+  pool?: WorkerPool | QueueSubmitter;
 }
 
 /**
@@ -98,8 +109,13 @@ function onInterrupt(state: RunState, targets: string[], log: Logger, charts: bo
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) return;
     interrupted = true;
+    // A queued run first takes its waiting jobs back from the queue.
+    void Promise.resolve(state.pool?.stop())
+      .catch(() => undefined)
+      .then(() => writePartial(signal));
+  };
+  const writePartial = (signal: NodeJS.Signals): void => {
     const { pool } = state;
-    pool?.stop();
     state.progress.clear();
     const records = pool ? pool.records() : [...state.finished];
     const still = pool ? pool.running() : [...state.running];
@@ -131,6 +147,31 @@ function onInterrupt(state: RunState, targets: string[], log: Logger, charts: bo
   };
 }
 
+function childOptions(s: RunSettings): ChildRunOptions {
+  return { tags: s.tags, ...(s.repeat !== undefined ? { repeat: s.repeat } : {}), ...(s.warmup !== undefined ? { warmup: s.warmup } : {}), memory: s.memory };
+}
+
+/** Runs the benchmarks of `target` through the workers of the queue `queue`. */
+async function runThroughQueue(target: string, root: string, queue: string, s: RunSettings, state: RunState, log: Logger): Promise<BenchmarkResult> {
+  const { progress } = state;
+  const submitter = new QueueSubmitter({
+    queue,
+    granularity: s.granularity,
+    ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
+    options: childOptions(s),
+    version: nnbenchVersion(),
+    log,
+    onStart: (n) => progress.start(n, 0),
+    onEnd: (r, worker) => progress.end(r.name, r.error_occurred, 0, worker),
+  });
+  state.pool = submitter;
+  const items = await submitter.list(target);
+  progress.total = items.some((i) => i.size < 0) ? undefined : items.reduce((n, i) => n + i.size, 0);
+  log.debug(`running ${items.length} benchmarks and families through the queue`);
+  const benchmarks = await submitter.run(items, root);
+  return { run: state.name, context: state.context, benchmarks, timestamp: state.timestamp };
+}
+
 /** Runs the benchmarks of `target` in child processes. */
 async function runInChildren(target: string, root: string, s: RunSettings, state: RunState, log: Logger): Promise<BenchmarkResult> {
   const { progress } = state;
@@ -138,7 +179,7 @@ async function runInChildren(target: string, root: string, s: RunSettings, state
     jobs: s.jobs,
     isolate: s.isolate,
     ...(s.timeout !== undefined ? { timeout: s.timeout } : {}),
-    options: { tags: s.tags, ...(s.repeat !== undefined ? { repeat: s.repeat } : {}), ...(s.warmup !== undefined ? { warmup: s.warmup } : {}), memory: s.memory },
+    options: childOptions(s),
     log,
     onStart: (n, bytes) => progress.start(n, bytes),
     onEnd: (r, bytes) => progress.end(r.name, r.error_occurred, bytes),
@@ -211,7 +252,8 @@ export async function runCommand(target: string, opts: RunCommandOptions, loaded
   let result: BenchmarkResult;
   try {
     const useChildren = s.jobs > 1 || s.isolate || s.timeout !== undefined;
-    result = useChildren ? await runInChildren(target, root, s, state, log) : await runHere(target, s, state);
+    if (s.queue !== undefined) result = await runThroughQueue(target, root, s.queue, s, state, log);
+    else result = useChildren ? await runInChildren(target, root, s, state, log) : await runHere(target, s, state);
   } finally {
     state.progress.clear();
   }

@@ -64,15 +64,68 @@ export interface WorkerPoolOptions {
   onMemory?: (nativeBytes: number) => void;
 }
 
-interface Attempt {
+/** A forked benchmark child whose reports are read line by line from its report pipe. */
+export interface BenchmarkChild {
   child: ChildProcess;
+  /** The end of what the child wrote to standard error (to tell an out-of-memory death). */
+  stderrTail: string;
+  /** Settles once the child has exited and every report it wrote has been read. */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Forks the benchmark child (`child.ts`). Its output goes to our standard error, so standard output
+ * stays the results'; each report it writes is handed to `onMessage`.
+ */
+export function forkBenchmarkChild(log: Logger, onMessage: (m: FromChild) => void): BenchmarkChild {
+  const child = fork(childEntry(), [], {
+    stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"],
+    env: { ...process.env, NNBENCH_CHILD: "1" },
+  });
+  const handle: BenchmarkChild = {
+    child,
+    stderrTail: "",
+    exit: new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal }))),
+  };
+  child.stdout?.on("data", (b: Buffer) => process.stderr.write(b));
+  child.stderr?.on("data", (b: Buffer) => {
+    process.stderr.write(b);
+    handle.stderrTail = (handle.stderrTail + b.toString("utf8")).slice(-8192);
+  });
+  const reports = child.stdio[4] as NodeJS.ReadableStream | null;
+  let pending = "";
+  reports?.on("data", (b: Buffer) => {
+    pending += b.toString("utf8");
+    let nl: number;
+    while ((nl = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line.trim() === "") continue;
+      try {
+        onMessage(JSON.parse(line) as FromChild);
+      } catch (err) {
+        log.debug(`unreadable report from a child: ${(err as Error).message}`);
+      }
+    }
+  });
+  const reportsClosed = new Promise<void>((resolve) => {
+    if (!reports) return resolve();
+    reports.on("end", resolve);
+    reports.on("close", resolve);
+    reports.on("error", () => resolve());
+  });
+  // The exit is only final once every report has been read.
+  handle.exit = Promise.all([handle.exit, reportsClosed]).then(([e]) => e);
+  child.on("error", (err) => log.debug(`child process error: ${err.message}`));
+  return handle;
+}
+
+interface Attempt extends BenchmarkChild {
   running: string | undefined;
   started: number;
   finished: boolean;
   failed?: { message: string; stack?: string };
   timedOutAfter?: number;
-  stderrTail: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** Runs benchmark files in child processes and gathers their records. */
@@ -87,51 +140,11 @@ export class WorkerPool {
   }
 
   #spawn(message: ToChild, onMessage: (m: FromChild, a: Attempt) => void): Attempt {
-    const child = fork(childEntry(), [], {
-      stdio: ["ignore", "pipe", "pipe", "ipc", "pipe"],
-      env: { ...process.env, NNBENCH_CHILD: "1" },
-    });
-    const attempt: Attempt = {
-      child,
-      running: undefined,
-      started: 0,
-      finished: false,
-      stderrTail: "",
-      exit: new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal }))),
-    };
-    // Benchmarks' own output goes to our standard error, so standard output stays the results'.
-    child.stdout?.on("data", (b: Buffer) => process.stderr.write(b));
-    child.stderr?.on("data", (b: Buffer) => {
-      process.stderr.write(b);
-      attempt.stderrTail = (attempt.stderrTail + b.toString("utf8")).slice(-8192);
-    });
-    const reports = child.stdio[4] as NodeJS.ReadableStream | null;
-    let pending = "";
-    reports?.on("data", (b: Buffer) => {
-      pending += b.toString("utf8");
-      let nl: number;
-      while ((nl = pending.indexOf("\n")) >= 0) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
-        if (line.trim() === "") continue;
-        try {
-          onMessage(JSON.parse(line) as FromChild, attempt);
-        } catch (err) {
-          this.#opts.log.debug(`unreadable report from a child: ${(err as Error).message}`);
-        }
-      }
-    });
-    const reportsClosed = new Promise<void>((resolve) => {
-      if (!reports) return resolve();
-      reports.on("end", resolve);
-      reports.on("close", resolve);
-      reports.on("error", () => resolve());
-    });
-    // The exit is only final once every report has been read.
-    const exited = attempt.exit;
-    attempt.exit = Promise.all([exited, reportsClosed]).then(([e]) => e);
-    child.on("error", (err) => this.#opts.log.debug(`child process error: ${err.message}`));
-    child.send(message);
+    const attempt: Attempt = Object.assign(
+      forkBenchmarkChild(this.#opts.log, (m) => onMessage(m, attempt)),
+      { running: undefined, started: 0, finished: false },
+    );
+    attempt.child.send(message);
     this.#attempts.add(attempt);
     void attempt.exit.then(() => this.#attempts.delete(attempt));
     return attempt;

@@ -1,11 +1,11 @@
 /**
  * A comparison as text for a terminal: the rules, warnings, a table with a status column and a summary line.
  */
-import pc from "picocolors";
 import { renderTable } from "../text/table.js";
 import { flattenObject, formatDuration, formatValue, truncate } from "../text/units.js";
 import type { BenchmarkRecord } from "../types.js";
 import type { Comparison, ComparisonRow } from "./compare.js";
+import { type Colors, createColors } from "../text/colors.js";
 
 /** Options of {@link renderComparison}. */
 export interface RenderComparisonOptions {
@@ -13,8 +13,6 @@ export interface RenderComparisonOptions {
   /** Context values (dotted paths) to show per run. */
   contextKeys?: string[];
 }
-
-type Colors = ReturnType<typeof pc.createColors>;
 
 /** A table of the chosen context values, one row per run. */
 function contextTable(c: Comparison, keys: readonly string[], col: Colors): string {
@@ -60,7 +58,7 @@ function rowCells(r: ComparisonRow, col: Colors): string[] {
 
 /** The comparison as text: rules, warnings, a table with a status column, and a summary line. */
 export function renderComparison(c: Comparison, options: RenderComparisonOptions = {}): string {
-  const col = pc.createColors(options.color ?? false);
+  const col = createColors(options.color ?? false);
   let out = `Comparison: all vs. first (baseline "${c.baseline.run}")\n`;
   if (c.rules.length > 0) out += `Checks:\n${c.rules.map((r) => `  ${r}`).join("\n")}\n`;
   else out += col.dim("No comparators or thresholds: only benchmarks that now fail count as regressions.") + "\n";

@@ -3,7 +3,6 @@
  * to disk, and only then renamed over the target. A process that dies at any point leaves either
  * the old file or the complete new one in place, never a truncated mix.
  */
-import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, promises as fs, renameSync, rmSync, write } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -15,7 +14,7 @@ export type ByteSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8
 
 /** The temporary name used while `target` is being written. Starts with a dot and ends in `.tmp`. */
 export function temporaryPathFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, "0")}.tmp`);
 }
 
 /**

@@ -53,6 +53,10 @@ export interface CoreBinding {
   crc32Combine(crcA: number, crcB: number, lengthB: number): number;
   /** The CRC-32 implementations this machine runs; `crc32` uses the first. */
   crc32Implementations(): Crc32Implementation[];
+  /** Converts `count` elements between floating-point dtypes (by code), from element srcStart into element dstStart. */
+  convert(src: NativeStorage, srcDtype: number, srcStart: number, dst: NativeStorage, dstDtype: number, dstStart: number, count: number): void;
+  /** The instructions float32 <-> the 16-bit dtype (by code) conversions run now. */
+  convertPath(dtypeCode: number): string;
 }
 
 /** The highest readings of a native memory sampler since its last reset, in bytes. */
@@ -121,13 +125,20 @@ export const ADDON_PATH_ENV = "NNBENCH_ADDON_PATH";
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** The places the addon may be, in the order they are tried. */
+/** The C library a Linux prebuild must match, as node-gyp-build decides it at install time. */
+function linuxLibc(): string {
+  return process.env.LIBC ?? (existsSync("/etc/alpine-release") ? "musl" : "glibc");
+}
+
+/** The places the addon may be, in the order they are tried: a local build, then the prebuild. */
 export function addonCandidates(root = packageRoot): string[] {
   const override = process.env[ADDON_PATH_ENV];
+  const prebuilds = join(root, "prebuilds", `${process.platform}-${process.arch}`);
   const found = [
     join(root, "build", "Release", "nnbench.node"),
     join(root, "build", "Debug", "nnbench.node"),
-    join(root, "prebuilds", `${process.platform}-${process.arch}`, "nnbench.node"),
+    ...(process.platform === "linux" ? [join(prebuilds, `nnbench.${linuxLibc()}.node`)] : []),
+    join(prebuilds, "nnbench.node"),
   ];
   return override ? [resolve(override)] : found;
 }

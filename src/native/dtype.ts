@@ -3,9 +3,13 @@
  */
 import { DTypeError } from "../errors.js";
 
-/** Element types a tensor can hold. `float16` is storage only (no arithmetic). */
+/**
+ * Element types a tensor can hold. The 16-bit floats `float16` and `bfloat16` store weights: they
+ * convert with `astype` and take part in `matmul` as the weights (left operand) only.
+ */
 export type DType =
   | "float16"
+  | "bfloat16"
   | "float32"
   | "float64"
   | "int8"
@@ -18,9 +22,10 @@ export type DType =
   | "uint64"
   | "bool";
 
-/** The typed array that views each dtype's bytes (float16 as raw `Uint16Array` bits, bool as bytes). */
+/** The typed array that views each dtype's bytes (float16 and bfloat16 as raw `Uint16Array` bits, bool as bytes). */
 export interface TypedArrayFor {
   float16: Uint16Array;
+  bfloat16: Uint16Array;
   float32: Float32Array;
   float64: Float64Array;
   int8: Int8Array;
@@ -61,6 +66,7 @@ const INFO: Readonly<Record<DType, DTypeInfo>> = {
   uint32: { code: 9, itemSize: 4, array: Uint32Array },
   uint64: { code: 10, itemSize: 8, array: BigUint64Array },
   bool: { code: 11, itemSize: 1, array: Uint8Array },
+  bfloat16: { code: 12, itemSize: 2, array: Uint16Array },
 };
 
 /** Every dtype name. */
@@ -90,6 +96,19 @@ export function dtypeCode(dtype: DType): number {
 export function typedView<D extends DType>(dtype: D, buffer: ArrayBufferLike, byteOffset = 0, length?: number): TypedArrayFor[D] {
   const ctor = info(dtype).array;
   return (length === undefined ? new ctor(buffer, byteOffset) : new ctor(buffer, byteOffset, length)) as TypedArrayFor[D];
+}
+
+/** The floating-point dtypes, which `astype` converts between. */
+export type FloatDType = "float16" | "bfloat16" | "float32" | "float64";
+
+/** True for float16, bfloat16, float32 and float64. */
+export function isFloatDType(dtype: DType): dtype is FloatDType {
+  return dtype === "float16" || dtype === "bfloat16" || dtype === "float32" || dtype === "float64";
+}
+
+/** True for the 16-bit float dtypes, whose typed arrays hold raw bits. */
+export function isHalfDType(dtype: DType): dtype is "float16" | "bfloat16" {
+  return dtype === "float16" || dtype === "bfloat16";
 }
 
 /** True for dtypes whose typed array holds bigints. */

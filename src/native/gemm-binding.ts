@@ -37,6 +37,11 @@ export interface GemmInfo {
   float64Tile: string;
   float32Blocking: GemmBlocking;
   float64Blocking: GemmBlocking;
+  /**
+   * Paths of products with bfloat16 / float16 weights: `fewColumns` for 1 to 16 columns (e.g.
+   * `"avx512bf16 pairs"`), `wide` for more, `conversion` the instructions `astype` uses.
+   */
+  halfWeights: Record<"bfloat16" | "float16", { fewColumns: string; wide: string; conversion: string }>;
   /** Threads a product may use. */
   threads: number;
   /** Compiler that built the addon. */
@@ -52,7 +57,8 @@ export type GemmArguments = [
   a: NativeStorage,
   b: NativeStorage,
   out: NativeStorage,
-  dtype: "float32" | "float64",
+  /** The dtype of `a`; b and out are float32 when it is bfloat16 or float16. */
+  dtype: "float32" | "float64" | "bfloat16" | "float16",
   m: number,
   n: number,
   k: number,
@@ -69,6 +75,6 @@ export interface GemmBinding {
   /** Returns false (and changes nothing) when the CPU cannot run `isa`. */
   setGemmIsa(isa: GemmIsa): boolean;
   gemmInfo(): GemmInfo;
-  /** Measured float32 FMA throughput of the active ISA in GFLOP/s. */
-  fmaPeak(seconds: number, threads: number): number;
+  /** Measured float32 FMA throughput of the active ISA in GFLOP/s; with `weights`, that of their few-column kernel (0: none). */
+  fmaPeak(seconds: number, threads: number, weights?: "bfloat16" | "float16"): number;
 }

@@ -17,10 +17,12 @@ export interface MatmulOptions {
   readonly out?: Tensor;
 }
 
-type FloatDType = "float32" | "float64";
+/** The dtype of the product's left operand: B and the result have `resultDtype`. */
+type OperandDType = "float32" | "float64" | "bfloat16" | "float16";
 
 interface Plan {
-  dtype: FloatDType;
+  dtype: OperandDType;
+  resultDtype: "float32" | "float64";
   shape: number[];
   m: number;
   n: number;
@@ -37,10 +39,14 @@ function sameShape(x: readonly number[], y: readonly number[]): boolean {
 
 /** Checks operands as NumPy's matmul does and lays out the products. */
 function plan(a: Tensor, b: Tensor): Plan {
-  if (a.dtype !== b.dtype || (a.dtype !== "float32" && a.dtype !== "float64")) {
-    throw new DTypeError(`matmul needs two float32 or two float64 operands, got ${a.dtype} and ${b.dtype}`);
+  const halfWeights = (a.dtype === "bfloat16" || a.dtype === "float16") && b.dtype === "float32";
+  if (!halfWeights && (a.dtype !== b.dtype || (a.dtype !== "float32" && a.dtype !== "float64"))) {
+    throw new DTypeError(
+      `matmul needs two float32 or two float64 operands, or bfloat16/float16 weights on the left of a float32 operand; got ${a.dtype} and ${b.dtype}`,
+    );
   }
-  const dtype = a.dtype;
+  const dtype = a.dtype as OperandDType;
+  const resultDtype = b.dtype as "float32" | "float64";
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: operands need at least one dimension, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
@@ -72,8 +78,8 @@ function plan(a: Tensor, b: Tensor): Plan {
   }
   const shape = [...batchShape, ...(a.ndim === 1 ? [] : [m]), ...(b.ndim === 1 ? [] : [n])];
   const batch = batchShape.reduce((p, d) => p * d, 1);
-  if (batch === 0 || m === 0 || n === 0) return { dtype, shape, m, n, k, batch: 0, offsets: undefined };
-  if (batch === 1) return { dtype, shape, m, n, k, batch, offsets: undefined };
+  if (batch === 0 || m === 0 || n === 0) return { dtype, resultDtype, shape, m, n, k, batch: 0, offsets: undefined };
+  if (batch === 1) return { dtype, resultDtype, shape, m, n, k, batch, offsets: undefined };
 
   // Offsets of each product; a broadcast (size-1 or missing) dimension has stride 0.
   const aStrides = batchStrides(aBatch, rank, m * k);
@@ -99,7 +105,7 @@ function plan(a: Tensor, b: Tensor): Plan {
       index[d] = 0;
     }
   }
-  return { dtype, shape, m, n, k, batch, offsets };
+  return { dtype, resultDtype, shape, m, n, k, batch, offsets };
 }
 
 /** Element strides of each broadcast batch dimension (0 where the operand has size 1 or lacks it). */
@@ -118,11 +124,11 @@ function batchStrides(dims: readonly number[], rank: number, matrix: number): nu
 function target(p: Plan, out: Tensor | undefined): [Tensor, boolean] {
   if (out === undefined) {
     const size = p.shape.reduce((s, d) => s * d, 1);
-    return [wrapStorage(newStorage(size * itemSize(p.dtype), false), p.shape, p.dtype), true];
+    return [wrapStorage(newStorage(size * itemSize(p.resultDtype), false), p.shape, p.resultDtype), true];
   }
   if (!(out instanceof Tensor)) throw new TypeError("matmul: options.out must be a Tensor");
-  if (out.dtype !== p.dtype) {
-    throw new DTypeError(`matmul: out has dtype ${out.dtype}, the product is ${p.dtype}`);
+  if (out.dtype !== p.resultDtype) {
+    throw new DTypeError(`matmul: out has dtype ${out.dtype}, the product is ${p.resultDtype}`);
   }
   if (!sameShape(out.shape, p.shape)) {
     throw new ShapeError(`matmul: out has shape ${formatShape(out.shape)}, the product has shape ${formatShape(p.shape)}`);
@@ -157,10 +163,14 @@ function discard(product: Product, error: unknown): never {
  * The matrix product `a @ b` with NumPy's semantics: 2-D operands multiply as matrices, a 1-D
  * operand is a vector (its dimension is dropped from the result), and operands with more
  * dimensions are stacks of matrices whose leading dimensions broadcast. Both operands must be
- * float32 or both float64 (`DTypeError` otherwise); misaligned shapes throw `ShapeError`. With
+ * float32 or both float64, or the left one bfloat16 or float16 weights and the right one float32
+ * (a float32 product, accumulated in float32; see the README for its accuracy); other dtypes
+ * throw `DTypeError`, misaligned shapes `ShapeError`. With
  * `options.out`, the product is written into that tensor (it must have exactly the result's
  * shape and dtype) and it is returned. NaN and infinities propagate as in the exact sum.
  */
+export function matmul(a: Tensor<"bfloat16" | "float16">, b: Tensor<"float32">, options?: MatmulOptions): Tensor<"float32">;
+export function matmul<D extends DType>(a: Tensor<D>, b: Tensor<D>, options?: MatmulOptions): Tensor<D>;
 export function matmul<D extends DType>(a: Tensor<D>, b: Tensor<D>, options: MatmulOptions = {}): Tensor<D> {
   const product = prepare(a, b, options.out);
   if (product.args !== undefined) {
@@ -177,6 +187,8 @@ export function matmul<D extends DType>(a: Tensor<D>, b: Tensor<D>, options: Mat
  * `matmul` computed off the JavaScript thread (on the libuv pool). The operands' memory stays
  * valid until the promise settles, even if they are disposed meanwhile.
  */
+export function matmulAsync(a: Tensor<"bfloat16" | "float16">, b: Tensor<"float32">, options?: MatmulOptions): Promise<Tensor<"float32">>;
+export function matmulAsync<D extends DType>(a: Tensor<D>, b: Tensor<D>, options?: MatmulOptions): Promise<Tensor<D>>;
 export async function matmulAsync<D extends DType>(a: Tensor<D>, b: Tensor<D>, options: MatmulOptions = {}): Promise<Tensor<D>> {
   const product = prepare(a, b, options.out);
   if (product.args !== undefined) {
@@ -225,10 +237,13 @@ export function gemmInfo(): GemmInfo {
 
 /**
  * Measures this machine's float32 multiply-add throughput with the active instruction set:
- * `threads` threads run independent FMA chains for about `seconds`. Returns GFLOP/s.
+ * `threads` threads run independent FMA chains for about `seconds`. Returns GFLOP/s. With
+ * `weights`, measures the multiply-adds that products with those 16-bit weights use instead (for
+ * bfloat16 on CPUs with AVX512_BF16, bfloat16 pairs: twice the float32 rate); 0 when this CPU has
+ * no 16-bit kernel (the products then convert to float32).
  */
-export function fmaPeak(seconds = 0.25, threads = 1): number {
-  return addon.fmaPeak(seconds, threads);
+export function fmaPeak(seconds = 0.25, threads = 1, weights?: "bfloat16" | "float16"): number {
+  return addon.fmaPeak(seconds, threads, weights);
 }
 
 addon.setGemmThreads(Math.max(1, Math.min(1024, availableParallelism())));

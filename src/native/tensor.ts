@@ -13,10 +13,12 @@ import {
   dtypeOfTypedArray,
   isBigIntDType,
   isDType,
+  isFloatDType,
+  isHalfDType,
   itemSize,
   typedView,
 } from "./dtype.js";
-import { floatToHalfBits } from "./half.js";
+import { floatToBfloat16Bits, floatToHalfBits } from "./half.js";
 import { type MatmulOptions, matmul, matmulAsync } from "./matmul.js";
 
 /** Values `Tensor.fromArray` accepts: a typed array or a plain array of numbers, bigints or booleans. */
@@ -131,8 +133,9 @@ export class Tensor<D extends DType = DType> implements Disposable {
 
   /**
    * Copies `data` into a new tensor. `shape` defaults to `[data.length]`; `dtype` defaults to the
-   * typed array's own type, or float32 for plain arrays. Numbers convert to float16 with rounding;
-   * int64/uint64 take bigints or integral numbers.
+   * typed array's own type, or float32 for plain arrays. Numbers convert to float16 and bfloat16
+   * with rounding (a `Uint16Array` is taken as their raw bits); int64/uint64 take bigints or
+   * integral numbers.
    */
   static fromArray<A extends ArrayInput, T extends DType = DefaultDType<A>>(data: A, shape?: readonly number[], dtype?: T): Tensor<T> {
     const chosen = (dtype ?? (ArrayBuffer.isView(data) ? dtypeOfTypedArray(data) : undefined) ?? "float32") as T;
@@ -188,7 +191,7 @@ export class Tensor<D extends DType = DType> implements Disposable {
 
   /**
    * A typed array over the native memory, without copying. It becomes empty (length 0) when the
-   * tensor is disposed. float16 is viewed as raw `Uint16Array` bits, bool as bytes.
+   * tensor is disposed. float16 and bfloat16 are viewed as raw `Uint16Array` bits, bool as bytes.
    */
   data(): TypedArrayFor[D] {
     return typedView(this.dtype, storageOf(this).arrayBuffer(), 0, this.size);
@@ -217,6 +220,28 @@ export class Tensor<D extends DType = DType> implements Disposable {
     const storage = newStorage(this.byteLength, false);
     addon.copyBytes(source, storage);
     return new Tensor(CONSTRUCT, storage, shape, this.dtype);
+  }
+
+  /**
+   * A copy converted to another floating-point dtype (float16, bfloat16, float32, float64), in
+   * native code at memory speed: rounding to nearest, ties to even; NaN stays NaN, infinities
+   * and subnormals are kept where the target can hold them. The same dtype gives a plain copy.
+   */
+  astype<T extends DType>(dtype: T): Tensor<T> {
+    if (!isDType(dtype)) throw new DTypeError(`unknown dtype ${JSON.stringify(dtype)}`);
+    const source = storageOf(this);
+    if ((dtype as DType) === this.dtype) return this.clone() as unknown as Tensor<T>;
+    if (!isFloatDType(this.dtype) || !isFloatDType(dtype)) {
+      throw new DTypeError(`astype converts between float16, bfloat16, float32 and float64, not ${this.dtype} to ${dtype}`);
+    }
+    const storage = newStorage(this.size * itemSize(dtype), false);
+    try {
+      addon.convert(source, dtypeCode(this.dtype), 0, storage, dtypeCode(dtype), 0, this.size);
+    } catch (error) {
+      storage.dispose();
+      throw error;
+    }
+    return new Tensor(CONSTRUCT, storage, this.shape, dtype);
   }
 
   /** Sum of all elements, accumulated in float64. */
@@ -269,13 +294,14 @@ function converter(dtype: DType): (v: number | bigint | boolean) => number | big
     };
   }
   if (dtype === "float16") return (v) => floatToHalfBits(Number(v));
+  if (dtype === "bfloat16") return (v) => floatToBfloat16Bits(Number(v));
   if (dtype === "bool") return (v) => (v ? 1 : 0);
   return (v) => Number(v);
 }
 
 function fill(out: TensorTypedArray, dtype: DType, data: ArrayInput): void {
   const source = ArrayBuffer.isView(data) ? dtypeOfTypedArray(data) : undefined;
-  const raw = source === dtype || (dtype === "float16" && source === "uint16") || (dtype === "bool" && source === "uint8");
+  const raw = source === dtype || (isHalfDType(dtype) && source === "uint16") || (dtype === "bool" && source === "uint8");
   if (raw && ArrayBuffer.isView(data)) {
     (out as Uint8Array).set(data as unknown as Uint8Array);
     return;

@@ -3,7 +3,6 @@
  * own peak RSS (growth over the benchmark's start), native memory peak and parameters. Failed benchmarks show their error in red. Colours are used
  * only on a terminal, never when `NO_COLOR` is set.
  */
-import pc from "picocolors";
 import type { BenchmarkRecord, BenchmarkResult } from "../types.js";
 import { UnsupportedTargetError } from "../errors.js";
 import { flattenObject, formatBytes, formatDuration, formatParameters, formatValue, truncate } from "../text/units.js";
@@ -11,6 +10,7 @@ import type { Reporter } from "./reporter.js";
 import { renderTable } from "../text/table.js";
 import { bar, boxPlot, chartStyleFor, type ChartStyle } from "../text/charts.js";
 import { fiveNumbers } from "../stats/summary.js";
+import { createColors } from "../text/colors.js";
 
 /** Whether to colour output written to `stream`: a TTY, unless `NO_COLOR` is set (`FORCE_COLOR` forces it). */
 export function shouldColor(stream: { isTTY?: boolean } | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -108,7 +108,7 @@ export class ConsoleReporter implements Reporter {
 
   /** The text written for `result`, with charts in `charts` style when given. */
   render(result: BenchmarkResult, color = this.#options.color ?? false, charts: ChartStyle | undefined = this.#chartsOption()): string {
-    const c = pc.createColors(color);
+    const c = createColors(color);
     const max = this.#options.maxCellWidth ?? 60;
     const lines: string[] = [];
     const when = result.timestamp > 0 ? ` at ${new Date(result.timestamp * 1000).toISOString()}` : "";

@@ -7,13 +7,12 @@
  *   and `benchmark` as JSON text, as Python nnbench writes them.
  * - `csv`, `parquet`: one row per benchmark in the flat column layout of `columns.ts`.
  */
-import { parquetReadObjects } from "hyparquet";
-import { parquetWriteBuffer, type ColumnSource } from "hyparquet-writer";
-import YAML from "yaml";
+import type { ColumnSource } from "hyparquet-writer";
 import type { BenchmarkResult, JsonValue } from "../types.js";
 import { csvLine, parseCsv } from "./csv.js";
 import { COLUMNS, cellFromText, cellToText, cellsToRow, rowToCells, type Cell } from "./columns.js";
 import { CsvSyntaxError, ResultFormatError } from "../errors.js";
+import { optionalPackage } from "./optional.js";
 import {
   isJsonObject,
   parseResult,
@@ -33,9 +32,14 @@ export interface FileFormat {
   readonly name: FileFormatName;
   /** File extensions (without dot) that select this format. */
   readonly extensions: readonly string[];
-  encode(result: BenchmarkResult): Uint8Array;
+  encode(result: BenchmarkResult): Uint8Array | Promise<Uint8Array>;
   decode(bytes: Uint8Array, source: string): Promise<BenchmarkResult[]>;
 }
+
+// Loaded on first use: most programs never write these formats.
+const loadYaml = async () => (await import("yaml")).default;
+const loadParquetReader = optionalPackage("hyparquet", "reading Parquet results", () => import("hyparquet"));
+const loadParquetWriter = optionalPackage("hyparquet-writer", "writing Parquet results", () => import("hyparquet-writer"));
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -104,8 +108,9 @@ const ndjson: FileFormat = {
 const yaml: FileFormat = {
   name: "yaml",
   extensions: ["yaml", "yml"],
-  encode: (result) => utf8.encode(YAML.stringify(resultToRows(result).map(rowToJson))),
+  encode: async (result) => utf8.encode((await loadYaml()).stringify(resultToRows(result).map(rowToJson))),
   decode: async (bytes, source) => {
+    const YAML = await loadYaml();
     let doc: unknown;
     try {
       doc = YAML.parse(text(bytes, source)) as unknown;
@@ -163,7 +168,8 @@ const PARQUET_TYPES = { string: "STRING", json: "STRING", number: "DOUBLE", bool
 const parquet: FileFormat = {
   name: "parquet",
   extensions: ["parquet"],
-  encode: (result) => {
+  encode: async (result) => {
+    const { parquetWriteBuffer } = await loadParquetWriter();
     const rows = resultToRows(result).map(rowToCells);
     const columnData: ColumnSource[] = COLUMNS.map((c) => ({
       name: c.name,
@@ -174,6 +180,7 @@ const parquet: FileFormat = {
     return new Uint8Array(parquetWriteBuffer({ columnData, createdBy: "nnbench" }));
   },
   decode: async (bytes, source) => {
+    const { parquetReadObjects } = await loadParquetReader();
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     let objects: Record<string, unknown>[];
     try {

@@ -57,7 +57,7 @@ export class FileReporter implements Reporter {
   /** Writes `result` to the file `target`, replacing it atomically. Parent directories are created. */
   async write(result: BenchmarkResult, target: string): Promise<void> {
     const { format, gzip: compress } = this.#resolve(target);
-    let bytes = format.encode(result);
+    let bytes = await format.encode(result);
     if (compress) bytes = await gzip(bytes, { level: 6 });
     await fs.mkdir(path.dirname(target), { recursive: true });
     await writeFileAtomic(target, bytes);

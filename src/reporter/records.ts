@@ -211,3 +211,34 @@ export function rowToJson(row: ResultRow): JsonObject {
   if (row.partial) out.partial = true;
   return out;
 }
+
+/** A row of the runs table that database targets keep beside the records (see the SQLite reporter). */
+export interface RunTableRow {
+  id: number;
+  run: unknown;
+  timestamp: unknown;
+  context: unknown;
+  partial: boolean;
+  benchmarks: number;
+}
+
+/**
+ * Completes results read from a database's record rows with its runs table: marks the runs that were
+ * partial and adds the runs that had no records at all.
+ */
+export function applyRunTable(results: BenchmarkResult[], runs: readonly RunTableRow[], source: string, table: string): void {
+  for (const r of runs) {
+    const found = results.find((x) => x.run === r.run && x.timestamp === r.timestamp);
+    if (found) {
+      if (r.partial) found.partial = true;
+    } else if (r.benchmarks === 0) {
+      const row = parseRow({ run: r.run, context: r.context, timestamp: r.timestamp, partial: r.partial, benchmark: null } as never, source, `${table} row ${r.id}`);
+      results.push(...rowsToResults([row]));
+    }
+  }
+}
+
+/** The error for `?run=NAME` naming no run a database holds. */
+export function noSuchRunError(source: string, run: string, runs: readonly string[]): ResultFormatError {
+  return new ResultFormatError(source, `no run named ${JSON.stringify(run)}; runs: ${runs.join(", ") || "(none)"}`);
+}

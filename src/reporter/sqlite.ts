@@ -11,7 +11,8 @@ import * as path from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import type { BenchmarkResult } from "../types.js";
 import { ResultFormatError, UnsupportedTargetError } from "../errors.js";
-import { parseRow, rowsToResults, type ResultRow } from "./records.js";
+import { optionalPackage } from "./optional.js";
+import { applyRunTable, noSuchRunError, parseRow, resultToRows, rowsToResults, type ResultRow, type RunTableRow } from "./records.js";
 import type { Reporter } from "./reporter.js";
 
 /** The URI scheme of SQLite targets. */
@@ -50,9 +51,10 @@ export function parseSQLiteTarget(target: string): SQLiteTarget {
 
 type Database = BetterSqlite3.Database;
 
+const loadDriver = optionalPackage("better-sqlite3", "SQLite results (sqlite://)", () => import("better-sqlite3"));
+
 async function openDatabase(file: string, readonly: boolean): Promise<Database> {
-  const mod = await import("better-sqlite3");
-  const Driver = mod.default;
+  const Driver = (await loadDriver()).default;
   try {
     return new Driver(file, { readonly, fileMustExist: readonly, timeout: 10_000 });
   } catch (err) {
@@ -123,24 +125,12 @@ export class SQLiteReporter implements Reporter {
       if (hasTable(db, "nnbench_runs")) {
         const runs = db
           .prepare(`SELECT rowid AS id, run, timestamp, context, partial, benchmarks FROM nnbench_runs${where} ORDER BY rowid`)
-          .all(...args) as { id: number; run: unknown; timestamp: unknown; context: unknown; partial: number; benchmarks: number }[];
-        for (const r of runs) {
-          const found = results.find((x) => x.run === r.run && x.timestamp === r.timestamp);
-          if (found) {
-            if (r.partial) found.partial = true;
-          } else if (r.benchmarks === 0) {
-            const row = parseRow(
-              { run: r.run, context: r.context, timestamp: r.timestamp, partial: r.partial === 1, benchmark: null } as never,
-              t.path,
-              `nnbench_runs row ${r.id}`,
-            );
-            results.push(...rowsToResults([row]));
-          }
-        }
+          .all(...args) as (Omit<RunTableRow, "partial"> & { partial: number })[];
+        applyRunTable(results, runs.map((r) => ({ ...r, partial: r.partial === 1 })), t.path, "nnbench_runs");
       }
       if (t.run !== undefined && results.length === 0) {
         const names = (db.prepare("SELECT run FROM nnbench GROUP BY run ORDER BY MIN(rowid)").all() as { run: string }[]).map((r) => r.run);
-        throw new ResultFormatError(t.path, `no run named ${JSON.stringify(t.run)}; runs: ${names.join(", ") || "(none)"}`);
+        throw noSuchRunError(t.path, t.run, names);
       }
       return results;
     } finally {

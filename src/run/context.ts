@@ -3,7 +3,6 @@
  * git), merged into the result's `context`.
  */
 
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -87,7 +86,9 @@ export function NodeInfo(...packages: string[]): ContextProvider {
   };
 }
 
-function git(args: string[], cwd: string): Promise<string | undefined> {
+async function git(args: string[], cwd: string): Promise<string | undefined> {
+  // Loaded here: node:child_process brings the network and stream modules, which importing nnbench should not.
+  const { execFile } = await import("node:child_process");
   return new Promise((resolvePromise) => {
     execFile("git", args, { cwd, timeout: 10_000 }, (err, stdout) => resolvePromise(err ? undefined : stdout.trim()));
   });

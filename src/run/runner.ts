@@ -2,7 +2,6 @@
  * Running benchmarks: parameters, fixtures and memos in, timed calls, memory figures and JSON records out.
  */
 
-import { randomBytes } from "node:crypto";
 import { isBenchmark, isBenchmarkFamily } from "../define/benchmark.js";
 import { isMemoCached, type Disposer, type Memo } from "../define/memo.js";
 import { parseByteSize } from "../text/units.js";
@@ -88,7 +87,8 @@ const DEFAULT_LEAK_TOLERANCE = 16 * 1024 * 1024;
 /** A run name for a run the user did not name: `nnbench-<UTC time>-<6 hex digits>`. */
 export function generatedRunName(): string {
   const t = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `nnbench-${t}-${randomBytes(3).toString("hex")}`;
+  // A suffix against clashes within the second, not a secret: no need to load node:crypto for it.
+  return `nnbench-${t}-${Math.floor(Math.random() * 0x100_0000).toString(16).padStart(6, "0")}`;
 }
 
 function checkCount(v: unknown, key: string, min: number): number | undefined {

@@ -1,4 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,10 +18,10 @@ describe("@cachedMemo as a legacy (experimentalDecorators) decorator", () => {
     });
     // The legacy emit calls the decorator through TypeScript's __decorate helper.
     expect(out.outputText).toContain("__decorate");
-    mkdirSync(`${dir}.tmp`, { recursive: true });
-    const file = `${dir}.tmp/memos-legacy.mjs`;
+    const file = join(mkdtempSync(join(tmpdir(), "nnbench-legacy-")), "memos-legacy.mjs");
     writeFileSync(file, out.outputText);
     const mod = (await import(/* @vite-ignore */ file)) as typeof import("../data/framework/legacy/memos.js");
+    rmSync(dirname(file), { recursive: true, force: true });
 
     const m = new mod.CountingMemo();
     const v = m.call();

@@ -11,6 +11,21 @@ describe("addon loader", () => {
     expect(addonCandidates().some((p) => p.endsWith("nnbench.node"))).toBe(true);
   });
 
+  it.runIf(process.platform === "linux")("looks for the prebuild of this platform, architecture and C library after a local build", () => {
+    const env = process.env.LIBC;
+    try {
+      delete process.env.LIBC;
+      const glibc = addonCandidates("/pkg");
+      expect(glibc.slice(0, 2)).toEqual(["/pkg/build/Release/nnbench.node", "/pkg/build/Debug/nnbench.node"]);
+      expect(glibc).toContain(`/pkg/prebuilds/linux-${process.arch}/nnbench.glibc.node`);
+      process.env.LIBC = "musl";
+      expect(addonCandidates("/pkg")).not.toContain(`/pkg/prebuilds/linux-${process.arch}/nnbench.glibc.node`);
+    } finally {
+      if (env === undefined) delete process.env.LIBC;
+      else process.env.LIBC = env;
+    }
+  });
+
   it("says which paths it tried and how to fix it when the addon is missing", () => {
     const tsx = createRequire(import.meta.url).resolve("tsx");
     const url = new URL("../../src/native/addon.ts", import.meta.url).href;

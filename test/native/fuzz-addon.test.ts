@@ -109,8 +109,11 @@ describe("fuzz: addon boundary", () => {
     const isa = addon.gemmInfo().isa;
     const base = nativeMemory();
     try {
-      await fuzzProperty("addon boundary", [fc.constantFrom(...FUNCTIONS), fc.array(arg, { maxLength: 9 }), fc.boolean()], (name, args, openFd) =>
-        call(name, args, openFd),
+      await fuzzProperty(
+        "addon boundary",
+        [fc.constantFrom(...FUNCTIONS), fc.array(arg, { maxLength: 9 }), fc.boolean()],
+        (name, args, openFd) => call(name, args, openFd),
+        10_000,
       );
     } finally {
       await call.drain();

@@ -3,8 +3,10 @@
  * fast-check generates and shrinks, a lenient ZIP field map for lying about sizes and offsets, and
  * the time budget.
  *
- * Budget: each fuzz property runs for NNBENCH_FUZZ_SECONDS seconds (default 3), as many
- * executions as fit. NNBENCH_FUZZ_SEED fixes the seed to replay a run.
+ * Two modes. In `npm test` (NNBENCH_FUZZ_SECONDS unset) every property runs a fixed number of
+ * inputs from a fixed seed, so two runs of the same tree try the same inputs. With
+ * NNBENCH_FUZZ_SECONDS set (.ci/fuzz), each property runs that many seconds from a random seed,
+ * as many executions as fit. NNBENCH_FUZZ_SEED sets the seed in either mode, to replay a run.
  */
 import { readFileSync } from "node:fs";
 import { deflateRawSync, crc32 } from "node:zlib";
@@ -15,18 +17,27 @@ import { expect } from "vitest";
 import { NpyFormatError, nativeMemory, type NativeMemoryStats } from "../../src/index.js";
 import { entries, fixture } from "../helpers/fixtures.js";
 
-/** Milliseconds each fuzz property may run. */
-export const BUDGET_MS = Math.max(0.5, Number(process.env.NNBENCH_FUZZ_SECONDS ?? "3")) * 1000;
+/** Time-boxed random fuzzing (.ci/fuzz) instead of the fixed inputs of `npm test`. */
+export const TIME_BOXED = process.env.NNBENCH_FUZZ_SECONDS !== undefined;
 
-/** fast-check parameters: time-boxed, effectively unlimited runs, optional fixed seed. */
-export function fuzzParameters<T>(): fc.Parameters<T> {
-  const seed = process.env.NNBENCH_FUZZ_SEED;
-  return {
-    numRuns: 1_000_000,
-    endOnFailure: false,
-    ...(seed !== undefined ? { seed: Number(seed) } : {}),
-    plugins: [fc.interruptAfterTimeLimit(BUDGET_MS), fc.timeout(10_000)],
-  };
+/** Milliseconds each fuzz property may run when time-boxed; the test timeout adds to it. */
+export const BUDGET_MS = TIME_BOXED ? Math.max(0.5, Number(process.env.NNBENCH_FUZZ_SECONDS)) * 1000 : 30_000;
+
+/** The seed: NNBENCH_FUZZ_SEED, else random when time-boxed, else the suite's fixed seed. */
+function fuzzSeed(): number {
+  const fromEnv = process.env.NNBENCH_FUZZ_SEED;
+  if (fromEnv !== undefined) return Number(fromEnv);
+  return TIME_BOXED ? (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0 : fc.readConfigureGlobal().seed ?? 0;
+}
+
+/**
+ * fast-check parameters. In `npm test`: `runs` inputs from a fixed seed. Time-boxed: as many
+ * inputs as fit in NNBENCH_FUZZ_SECONDS, from a random seed (fast-check prints it on failure).
+ */
+export function fuzzParameters<T>(runs = 500): fc.Parameters<T> {
+  const seed = fuzzSeed();
+  if (!TIME_BOXED) return { seed, numRuns: runs, endOnFailure: false, plugins: [fc.timeout(10_000)] };
+  return { seed, numRuns: 1_000_000, endOnFailure: false, plugins: [fc.interruptAfterTimeLimit(BUDGET_MS), fc.timeout(10_000)] };
 }
 
 /**
@@ -75,24 +86,26 @@ export function expectMemoryBack(base: NativeMemoryStats): number {
 export const FUZZ_TEST_TIMEOUT_MS = BUDGET_MS + 60_000;
 
 /**
- * Runs `check` on inputs drawn from `arbitraries` for the fuzz budget, prints how many inputs it
+ * Runs `check` on inputs drawn from `arbitraries` (`runs` of them in `npm test`, as many as fit the
+ * budget when time-boxed), prints how many inputs it
  * tried (for the record of each run), and fails when a check fails or none ran.
  */
 export async function fuzzProperty<Ts extends [unknown, ...unknown[]]>(
   label: string,
   arbitraries: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
   check: (...args: Ts) => Promise<void>,
+  runs = 500,
 ): Promise<void> {
-  let runs = 0;
+  let executions = 0;
   const started = performance.now();
   const property = fc.asyncProperty<Ts>(...arbitraries, (...args: Ts) => {
-    runs++;
+    executions++;
     return check(...args);
   });
-  await fc.assert(property, fuzzParameters());
+  await fc.assert(property, fuzzParameters(runs));
   const seconds = (performance.now() - started) / 1000;
-  console.log(`fuzz ${label}: ${runs} executions in ${seconds.toFixed(1)} s`);
-  expect(runs).toBeGreaterThan(0);
+  console.log(`fuzz ${label}: ${executions} executions in ${seconds.toFixed(1)} s${TIME_BOXED ? "" : ` (seed ${fuzzSeed()})`}`);
+  expect(executions).toBeGreaterThan(0);
 }
 
 /** A seed file: its name and bytes. */

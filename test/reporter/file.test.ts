@@ -104,7 +104,7 @@ describe("file reporters", () => {
   it("rejects unknown targets with the supported forms", () => {
     expect(() => getReporter("results.xlsx")).toThrow(UnsupportedTargetError);
     expect(() => getReporter("results.xlsx")).toThrow(/\.json.*\.parquet\.gz.*sqlite:\/\//s);
-    expect(() => getReporter("postgres://db/x")).toThrow(/unknown scheme/);
+    expect(() => getReporter("mysql://db/x")).toThrow(/unknown scheme/);
   });
 
   it("reports malformed files with a typed error naming the file", async () => {

@@ -59,10 +59,11 @@ describe("context providers", () => {
   it.runIf(hasGit())("GitEnvironmentInfo reads commit, tag, remote and dirtiness", async () => {
     const dir = mkdtempSync(join(os.tmpdir(), "nnbench-git-"));
     try {
-      const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8" }).trim();
+      // The test's own identity and settings: none of the user's git configuration applies.
+      const env = { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
+      const settings = ["-c", "user.name=nnbench test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", "-c", "init.defaultBranch=main"];
+      const git = (...args: string[]) => execFileSync("git", [...settings, ...args], { cwd: dir, env, encoding: "utf8" }).trim();
       git("init", "-q");
-      git("config", "user.email", "t@example.com");
-      git("config", "user.name", "t");
       writeFileSync(join(dir, "f.txt"), "1");
       git("add", "f.txt");
       git("commit", "-q", "-m", "one");

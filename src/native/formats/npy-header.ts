@@ -2,7 +2,7 @@
  * The `.npy` header: parsing (defensively: it comes from untrusted files) and formatting.
  * Format reference: NumPy's `numpy.lib.format` (versions 1.0, 2.0 and 3.0).
  */
-import { NpyHeaderError } from "../../errors.js";
+import { DTypeError, NpyHeaderError } from "../../errors.js";
 import { type DType, itemSize } from "../dtype.js";
 
 /** What a `.npy` header says about the array that follows it. */
@@ -24,8 +24,14 @@ export const MAGIC = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59); // \x93N
 /** Bytes to read first: magic, version and the widest HEADER_LEN field. */
 export const PREAMBLE_BYTES = 12;
 
-/** The longest header accepted (NumPy itself refuses more than 10 000 bytes by default). */
+/** The longest header read from a file; longer ones are refused before they are read. */
 export const MAX_HEADER_BYTES = 1 << 20;
+
+/** The longest header text accepted, in characters: NumPy's own reader refuses longer ones. */
+const MAX_HEADER_CHARS = 10_000;
+
+/** The most dimensions an array may have (NumPy's limit). */
+export const MAX_DIMENSIONS = 64;
 
 const DESCR: Readonly<Record<string, DType>> = {
   f2: "float16",
@@ -42,9 +48,9 @@ const DESCR: Readonly<Record<string, DType>> = {
   b1: "bool",
 };
 
-const DESCR_OF: Readonly<Record<DType, string>> = Object.fromEntries(
+const DESCR_OF: Readonly<Partial<Record<DType, string>>> = Object.fromEntries(
   Object.entries(DESCR).map(([code, dtype]) => [dtype, code]),
-) as Record<DType, string>;
+) as Partial<Record<DType, string>>;
 
 /**
  * Reads the preamble: returns the format version, where the header text starts and its length.
@@ -73,21 +79,29 @@ export function parseHeader(
   availableDataBytes: number,
 ): NpyHeader {
   const decoded = new TextDecoder(preamble.version === 3 ? "utf-8" : "latin1", { fatal: true }).decode(text);
-  const dict = new LiteralParser(decoded).parseHeaderDict();
-  for (const key of ["descr", "fortran_order", "shape"]) {
-    if (!dict.has(key)) throw new NpyHeaderError(`header has no '${key}' key`);
+  if (decoded.length > MAX_HEADER_CHARS) {
+    throw new NpyHeaderError(`header is ${decoded.length} characters long; NumPy refuses more than ${MAX_HEADER_CHARS}`);
   }
-  if (dict.size !== 3) throw new NpyHeaderError(`header has unexpected keys: ${[...dict.keys()].join(", ")}`);
+  // NumPy reads the header with ast.literal_eval, then checks the dict as below, rule for rule.
+  const dict = new LiteralParser(decoded, preamble.version).parseHeaderDict();
+  const keys = [...dict.keys()];
+  if (keys.length !== 3 || !["descr", "fortran_order", "shape"].every((k) => dict.has(k))) {
+    throw new NpyHeaderError(`header must have exactly the keys 'descr', 'fortran_order' and 'shape'; it has ${keys.map((k) => `'${k}'`).join(", ") || "none"}`);
+  }
   const descr = dict.get("descr");
   const fortran = dict.get("fortran_order");
-  const shape = dict.get("shape");
-  if (typeof fortran !== "boolean") throw new NpyHeaderError("'fortran_order' is not True or False");
-  if (!Array.isArray(shape) || !shape.every((d): d is bigint => typeof d === "bigint")) {
-    throw new NpyHeaderError("'shape' is not a tuple of integers");
+  const tuple = dict.get("shape");
+  if (!(tuple instanceof PyTuple) || !tuple.items.every((d): d is bigint => typeof d === "bigint")) {
+    throw new NpyHeaderError(`'shape' must be a tuple of integers, not ${describe(tuple)}`);
   }
+  const shape = tuple.items;
+  if (typeof fortran !== "boolean") throw new NpyHeaderError(`'fortran_order' must be True or False, not ${describe(fortran)}`);
   if (typeof descr !== "string") {
-    throw new NpyHeaderError("structured dtypes (a list 'descr') are not supported; save plain arrays");
+    throw new NpyHeaderError(
+      Array.isArray(descr) ? "structured dtypes (a list 'descr') are not supported; save plain arrays" : `'descr' must be a dtype string, not ${describe(descr)}`,
+    );
   }
+  if (shape.length > MAX_DIMENSIONS) throw new NpyHeaderError(`shape has ${shape.length} dimensions; arrays have at most ${MAX_DIMENSIONS}`);
   const { dtype, bigEndian } = parseDescr(descr);
   let elements = 1n;
   for (const d of shape) {
@@ -127,6 +141,12 @@ function parseDescr(descr: string): { dtype: DType; bigEndian: boolean } {
 
 /** Formats a header (magic through padding) for `dtype` and `shape`: version 1.0, or 2.0 when needed. */
 export function formatHeader(dtype: DType, shape: readonly number[]): Uint8Array {
+  if (DESCR_OF[dtype] === undefined) {
+    throw new DTypeError(`NumPy has no ${dtype} type, so .npy cannot hold it: save it as .safetensors, or astype("float32") first`);
+  }
+  if (shape.length > MAX_DIMENSIONS) {
+    throw new NpyHeaderError(`a tensor of ${shape.length} dimensions cannot be saved: NumPy arrays have at most ${MAX_DIMENSIONS}`);
+  }
   const order = itemSize(dtype) === 1 ? "|" : "<";
   const dims = shape.length === 1 ? `${shape[0]},` : shape.join(", ");
   const dict = `{'descr': '${order}${DESCR_OF[dtype]}', 'fortran_order': False, 'shape': (${dims}), }`;
@@ -150,13 +170,36 @@ export function formatHeader(dtype: DType, shape: readonly number[]): Uint8Array
   throw new NpyHeaderError("header is too long");
 }
 
-type Literal = string | boolean | bigint | Literal[] | null;
+/** A Python tuple; a JavaScript array stands for a Python list. */
+class PyTuple {
+  constructor(readonly items: Literal[]) {}
+}
+
+type Literal = string | boolean | bigint | null | Literal[] | PyTuple;
+
+/** A header value as Python would write it, for error messages. */
+function describe(value: Literal | undefined): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "None";
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (typeof value === "bigint") return `the integer ${value}`;
+  if (typeof value === "string") return `the string '${value}'`;
+  if (value instanceof PyTuple) return `(${value.items.map(describe).join(", ")}${value.items.length === 1 ? "," : ""})`;
+  return `a list [${value.map(describe).join(", ")}]`;
+}
+
+/** Whitespace Python's tokenizer accepts between tokens (JavaScript's \s also takes \xa0 and more). */
+const SPACE = new Set([" ", "\t", "\n", "\r", "\f"]);
 
 /** A parser for the small subset of Python literals a `.npy` header uses. Anything else is refused. */
 class LiteralParser {
   #pos = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    /** Versions 1.0 and 2.0 may hold Python 2 long integers (`3L`), which NumPy still reads. */
+    private readonly version: 1 | 2 | 3,
+  ) {}
 
   parseHeaderDict(): Map<string, Literal> {
     this.#skipSpace();
@@ -185,7 +228,8 @@ class LiteralParser {
     this.#skipSpace();
     const c = this.#peek();
     if (c === "'" || c === '"') return this.#string(c);
-    if (c === "(" || c === "[") return this.#sequence(c === "(" ? ")" : "]", depth);
+    if (c === "(") return this.#parenthesized(depth);
+    if (c === "[") return this.#sequence("]", depth).items;
     if (c !== undefined && /[0-9+-]/.test(c)) return this.#integer();
     for (const [word, value] of [["True", true], ["False", false], ["None", null]] as const) {
       if (this.text.startsWith(word, this.#pos)) {
@@ -206,25 +250,35 @@ class LiteralParser {
     return s;
   }
 
-  #sequence(close: string, depth: number): Literal[] {
+  /** `()` and `(x,)` are tuples; `(x)` is x itself, as in Python. */
+  #parenthesized(depth: number): Literal {
+    const { items, trailingComma } = this.#sequence(")", depth);
+    return items.length === 1 && !trailingComma ? (items[0] as Literal) : new PyTuple(items);
+  }
+
+  #sequence(close: string, depth: number): { items: Literal[]; trailingComma: boolean } {
     this.#pos++;
     const items: Literal[] = [];
+    let trailingComma = false;
     for (;;) {
       this.#skipSpace();
       if (this.#peek() === close) break;
       items.push(this.#value(depth + 1));
       this.#skipSpace();
-      if (this.#peek() === ",") this.#pos++;
+      trailingComma = this.#peek() === ",";
+      if (trailingComma) this.#pos++;
       else if (this.#peek() !== close) throw this.#error(`expected ',' or '${close}'`);
     }
     this.#pos++;
-    return items;
+    return { items, trailingComma };
   }
 
   #integer(): bigint {
-    const match = /^[+-]?[0-9]+L?/.exec(this.text.slice(this.#pos, this.#pos + 64));
+    const match = (this.version < 3 ? /^[+-]?[0-9]+L?/ : /^[+-]?[0-9]+/).exec(this.text.slice(this.#pos, this.#pos + 64));
     if (match === null) throw this.#error("malformed integer");
     const digits = match[0].replace(/L$/, "");
+    // Python refuses leading zeros in a non-zero decimal literal (`03`).
+    if (/^[+-]?0+[1-9]/.test(digits)) throw this.#error("integer with a leading zero");
     if (digits.replace(/^[+-]/, "").length > 40) throw this.#error("integer is too long");
     const next = this.text[this.#pos + match[0].length];
     if (next !== undefined && /[.eEjJ]/.test(next)) throw this.#error("shape dimensions must be integers");
@@ -233,7 +287,7 @@ class LiteralParser {
   }
 
   #skipSpace(): void {
-    while (this.#pos < this.text.length && /\s/.test(this.text[this.#pos] ?? "")) this.#pos++;
+    while (this.#pos < this.text.length && SPACE.has(this.text[this.#pos] ?? "")) this.#pos++;
   }
 
   #peek(): string | undefined {

@@ -17,7 +17,7 @@ import {
   writeFileSync,
   writeFrom,
 } from "./file-io.js";
-import { MAX_HEADER_BYTES, type NpyHeader, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
+import { MAX_DIMENSIONS, MAX_HEADER_BYTES, type NpyHeader, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
 import { Tensor, newStorage, storageOf, wrapStorage } from "../tensor.js";
 
 /** Reads and checks the header of the `.npy` bytes at `base`, which span `span` bytes of the file. */
@@ -182,18 +182,26 @@ export function readNpyInfoSync(path: string): NpyInfo {
   return readFileSync(path, (size) => readNpyHeader(path, 0, size));
 }
 
+/** Checks that `tensor` can be saved as an array NumPy reads: live, and at most 64 dimensions. */
+export function checkSavable(path: string, tensor: Tensor): void {
+  storageOf(tensor);
+  if (tensor.shape.length > MAX_DIMENSIONS) {
+    throw new NpyFormatError(path, `a tensor of ${tensor.shape.length} dimensions cannot be saved: NumPy arrays have at most ${MAX_DIMENSIONS}`);
+  }
+}
+
 function* writeWhole(tensor: Tensor): IoSteps<void> {
   yield* writeNpy(0, tensor);
 }
 
 /** Saves `tensor` as a `.npy` file (format 1.0, or 2.0 for very long headers) that NumPy reads back unchanged. */
 export function saveNpy(path: string, tensor: Tensor): Promise<void> {
-  storageOf(tensor);
+  checkSavable(path, tensor);
   return writeFileAsync(path, writeWhole(tensor));
 }
 
 /** `saveNpy`, blocking. */
 export function saveNpySync(path: string, tensor: Tensor): void {
-  storageOf(tensor);
+  checkSavable(path, tensor);
   writeFileSync(path, writeWhole(tensor));
 }

@@ -4,14 +4,17 @@
  * no full-size intermediate buffer is ever made. Every member's CRC-32 is checked as it is read,
  * as Python's zipfile does.
  */
-import { Deflate, Inflate } from "fflate";
+import { createRequire } from "node:module";
 
 import { NnbenchError, NpyFormatError, ZipFormatError } from "../../errors.js";
 import { addon } from "../addon.js";
 import { type IoSteps, readBytes, readFileAsync, readFileSync, writeBytes, writeFileAsync, writeFileSync, writeFrom } from "./file-io.js";
 import { MAX_HEADER_BYTES, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
-import { asFormatError, finishTensor, readNpy } from "./npy.js";
+import { asFormatError, checkSavable, finishTensor, readNpy, readNpyHeader } from "./npy.js";
+import { readConverted } from "./read-converted.js";
+import type { FloatDType } from "../dtype.js";
 import { Tensor, newStorage, storageOf, wrapStorage } from "../tensor.js";
+
 import {
   type WrittenEntry,
   ZIP64_MEMBER_THRESHOLD,
@@ -22,6 +25,12 @@ import {
   memberDataOffset,
   readCentralDirectory,
 } from "./zip.js";
+
+/** fflate, loaded on the first deflated member (importing nnbench does not pay for it). */
+let fflateModule: typeof import("fflate") | undefined;
+function fflate(): typeof import("fflate") {
+  return (fflateModule ??= createRequire(import.meta.url)("fflate") as typeof import("fflate"));
+}
 
 /** Options of `loadNpz`. */
 export interface LoadNpzOptions {
@@ -54,23 +63,11 @@ function keyOf(entry: ZipEntry): string {
   return entry.name.endsWith(".npy") ? entry.name.slice(0, -4) : entry.name;
 }
 
-function* readMembers(path: string, size: number, options: LoadNpzOptions): IoSteps<Record<string, Tensor>> {
+/** Reads the members `options.keys` names (all when undefined) of the archive of `size` bytes at `path`. */
+export function* readNpzMembers(path: string, size: number, options: LoadNpzOptions): IoSteps<Record<string, Tensor>> {
   const keys = options.keys;
-  let entries: ZipEntry[];
-  try {
-    entries = yield* readCentralDirectory(size);
-    checkUniqueKeys(entries);
-  } catch (error) {
-    throw asFormatError(path, error);
-  }
+  const entries = yield* readEntries(path, size, keys);
   const wanted = keys ? new Set(keys) : undefined;
-  if (wanted) {
-    const present = new Set(entries.map(keyOf));
-    const missing = [...wanted].filter((k) => !present.has(k));
-    if (missing.length > 0) {
-      throw new NpyFormatError(path, `no member ${missing.map((k) => `'${k}'`).join(", ")}; the archive holds ${[...present].map((k) => `'${k}'`).join(", ") || "nothing"}`);
-    }
-  }
   const out: Record<string, Tensor> = {};
   try {
     for (const entry of entries) {
@@ -84,6 +81,23 @@ function* readMembers(path: string, size: number, options: LoadNpzOptions): IoSt
     for (const tensor of Object.values(out)) tensor.dispose();
     throw error;
   }
+}
+
+/** The archive's entries, checked; every name in `keys` must be among them. */
+function* readEntries(path: string, size: number, keys: readonly string[] | undefined): IoSteps<ZipEntry[]> {
+  let entries: ZipEntry[];
+  try {
+    entries = yield* readCentralDirectory(size);
+    checkUniqueKeys(entries);
+  } catch (error) {
+    throw asFormatError(path, error);
+  }
+  const present = new Set(entries.map(keyOf));
+  const missing = (keys ?? []).filter((k) => !present.has(k));
+  if (missing.length > 0) {
+    throw new NpyFormatError(path, `no member ${missing.map((k) => `'${k}'`).join(", ")}; the archive holds ${[...present].map((k) => `'${k}'`).join(", ") || "nothing"}`);
+  }
+  return entries;
 }
 
 /** Refuses an archive naming one key twice: the second array would silently replace the first. */
@@ -131,7 +145,7 @@ function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<T
   let crc = 0;
   let failure: unknown;
 
-  const inflater = new Inflate();
+  const inflater = new (fflate().Inflate)();
   inflater.ondata = (chunk: Uint8Array): void => {
     if (failure !== undefined) return;
     try {
@@ -194,27 +208,52 @@ function* inflateMember(path: string, entry: ZipEntry, start: number): IoSteps<T
  * With `keys`, only those members are read. Malformed archives raise `NpyFormatError`.
  */
 export function loadNpz(path: string, options: LoadNpzOptions = {}): Promise<Record<string, Tensor>> {
-  return readFileAsync(path, (size) => readMembers(path, size, options));
+  return readFileAsync(path, (size) => readNpzMembers(path, size, options));
 }
 
 /** `loadNpz`, blocking. */
 export function loadNpzSync(path: string, options: LoadNpzOptions = {}): Record<string, Tensor> {
-  return readFileSync(path, (size) => readMembers(path, size, options));
+  return readFileSync(path, (size) => readNpzMembers(path, size, options));
 }
 
-function* listKeys(path: string, size: number): IoSteps<string[]> {
-  try {
-    const entries = yield* readCentralDirectory(size);
-    checkUniqueKeys(entries);
-    return entries.map(keyOf);
-  } catch (error) {
-    throw asFormatError(path, error);
+/**
+ * Reads member `key` converted to `dtype`: a stored member streams through a bounded buffer (as
+ * `readConverted` does for `.npy`), a compressed one is inflated whole, then converted.
+ */
+export function* readNpzMemberAs(path: string, size: number, key: string, dtype: FloatDType): IoSteps<Tensor> {
+  const entries = yield* readEntries(path, size, [key]);
+  const entry = entries.find((e) => keyOf(e) === key) as ZipEntry;
+  if (entry.method === 0 && entry.name.endsWith(".npy") && entry.compressedSize === entry.uncompressedSize) {
+    const where = `${path}[${entry.name}]`;
+    let start: number;
+    try {
+      start = yield* memberDataOffset(entry, size);
+    } catch (error) {
+      throw asFormatError(path, error);
+    }
+    const header = yield* readNpyHeader(where, start, entry.compressedSize);
+    if (header.dtype !== dtype) {
+      const source = { ...header, position: start + header.dataOffset, byteLength: header.dataBytes };
+      return yield* readConverted(source, dtype, (got, want) => new NpyFormatError(where, `data is truncated: expected ${want} bytes, read ${got}`));
+    }
   }
+  const tensor = yield* readMember(path, size, entry, {});
+  if (tensor.dtype === dtype) return tensor;
+  try {
+    return tensor.astype(dtype);
+  } finally {
+    tensor.dispose();
+  }
+}
+
+/** The member names (without `.npy`) of the archive of `size` bytes at `path`. */
+export function* listNpzKeys(path: string, size: number): IoSteps<string[]> {
+  return (yield* readEntries(path, size, undefined)).map(keyOf);
 }
 
 /** The member names of a `.npz` archive (without `.npy`), read from its directory only. */
 export function npzKeysSync(path: string): string[] {
-  return readFileSync(path, (size) => listKeys(path, size));
+  return readFileSync(path, (size) => listNpzKeys(path, size));
 }
 
 function* writeArchive(tensors: Readonly<Record<string, Tensor>>, compress: boolean): IoSteps<void> {
@@ -239,7 +278,7 @@ function* writeArchive(tensors: Readonly<Record<string, Tensor>>, compress: bool
     position += local.length;
     if (compress) {
       const pending: Uint8Array[] = [];
-      const deflater = new Deflate({ level: 6 });
+      const deflater = new (fflate().Deflate)({ level: 6 });
       deflater.ondata = (chunk: Uint8Array): void => {
         pending.push(chunk);
       };
@@ -272,22 +311,22 @@ function chunks(data: Uint8Array): Uint8Array[] {
   return out;
 }
 
-function checkMembers(tensors: Readonly<Record<string, Tensor>>): void {
+function checkMembers(path: string, tensors: Readonly<Record<string, Tensor>>): void {
   for (const [key, tensor] of Object.entries(tensors)) {
     if (!(tensor instanceof Tensor)) throw new TypeError(`saveNpz: '${key}' is not a Tensor`);
     if (key.length === 0 || key.includes("/") || key.includes("\\")) throw new TypeError(`saveNpz: '${key}' is not a valid member name`);
-    storageOf(tensor);
+    checkSavable(`${path} (member '${key}')`, tensor);
   }
 }
 
 /** Saves tensors as a `.npz` archive that `np.load` reads (deflated with `compress`). */
 export function saveNpz(path: string, tensors: Readonly<Record<string, Tensor>>, options: SaveNpzOptions = {}): Promise<void> {
-  checkMembers(tensors);
+  checkMembers(path, tensors);
   return writeFileAsync(path, writeArchive(tensors, options.compress ?? false));
 }
 
 /** `saveNpz`, blocking. */
 export function saveNpzSync(path: string, tensors: Readonly<Record<string, Tensor>>, options: SaveNpzOptions = {}): void {
-  checkMembers(tensors);
+  checkMembers(path, tensors);
   writeFileSync(path, writeArchive(tensors, options.compress ?? false));
 }

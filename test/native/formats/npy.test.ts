@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -126,13 +126,17 @@ describe("saveNpy", () => {
     expect(sha256(readFileSync(out))).toBe(sha256(readFileSync(fixture(entry!.file))));
   });
 
-  it("uses format 2.0 when the header does not fit 1.0", () => {
-    using t = Tensor.zeros(new Array(30000).fill(1), "uint8");
-    const out = join(dir, "v2.npy");
-    saveNpySync(out, t);
-    expect(readNpyInfoSync(out).version).toBe(2);
+  it("refuses to save more dimensions than NumPy arrays have (64), and writes nothing", () => {
+    using t = Tensor.zeros(new Array(65).fill(1), "uint8");
+    const out = join(dir, "too-many-dims.npy");
+    expect(() => saveNpySync(out, t)).toThrow(NpyFormatError);
+    expect(() => saveNpySync(out, t)).toThrow(/at most 64/);
+    expect(existsSync(out)).toBe(false);
+    using ok = Tensor.zeros(new Array(64).fill(1), "uint8");
+    saveNpySync(out, ok);
+    expect(readNpyInfoSync(out).version).toBe(1);
     using back = loadNpySync(out);
-    expect(back.shape.length).toBe(30000);
+    expect(back.shape.length).toBe(64);
   });
 
   it("replaces a file atomically and leaves no temporary file behind", () => {

@@ -1,0 +1,81 @@
+// Few-column kernels for 16-bit weights on AVX-512 (compiled with -mavx512f/bw/dq/vl -mfma):
+// inner products of A's 16-bit rows with B's columns, float16 rows widened with vcvtph2ps and
+// bfloat16 rows with a shift. The AVX512_BF16 kernel is in hgemm_avx512bf16.cpp.
+#include "gemm_half.h"
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__FMA__)
+#include "convert.h"
+#include "hgemm_dot.h"
+
+namespace nnbench::kernel {
+namespace {
+
+using hgemm::Dot;
+
+/** float16 weights, float32 B: 16 elements a step. */
+struct HalfF32 {
+  static constexpr int W = 16;
+  using VA = __m512;
+  using VB = __m512;
+  using B = float;
+  static inline __attribute__((always_inline)) VA LoadA(const uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static inline __attribute__((always_inline)) VB LoadB(const B* p) { return _mm512_loadu_ps(p); }
+  static inline __attribute__((always_inline)) __m512 Fma(__m512 acc, VA a, VB b) { return _mm512_fmadd_ps(a, b, acc); }
+  static inline __attribute__((always_inline)) float ScalarA(uint16_t h) { return HalfToFloat(h); }
+  static inline __attribute__((always_inline)) float ScalarB(B b) { return b; }
+};
+
+/** bfloat16 weights widened to float32, float32 B: 16 elements a step. */
+struct Bf16F32 {
+  static constexpr int W = 16;
+  using VA = __m512;
+  using VB = __m512;
+  using B = float;
+  static inline __attribute__((always_inline)) VA LoadA(const uint16_t* p) {
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  }
+  static inline __attribute__((always_inline)) VB LoadB(const B* p) { return _mm512_loadu_ps(p); }
+  static inline __attribute__((always_inline)) __m512 Fma(__m512 acc, VA a, VB b) { return _mm512_fmadd_ps(a, b, acc); }
+  static inline __attribute__((always_inline)) float ScalarA(uint16_t h) { return Bf16BitsToFloat(h); }
+  static inline __attribute__((always_inline)) float ScalarB(B b) { return b; }
+};
+
+/** Independent float32 FMA chains (the widening kernels multiply in float32). */
+double FmaLoop(int64_t iters) {
+  constexpr int kChains = 12;
+  volatile float seed = 1.0f / (1 << 20);
+  const __m512 mul = _mm512_set1_ps(1.0f - seed);
+  const __m512 add = _mm512_set1_ps(seed);
+  __m512 acc[kChains];
+  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_ps(seed * static_cast<float>(j + 1));
+  for (int64_t it = 0; it < iters; ++it) {
+#pragma GCC unroll 12
+    for (int j = 0; j < kChains; ++j) acc[j] = _mm512_fmadd_ps(acc[j], mul, add);
+  }
+  __m512 total = acc[0];
+  for (int j = 1; j < kChains; ++j) total = _mm512_add_ps(total, acc[j]);
+  alignas(64) float out[16];
+  _mm512_store_ps(out, total);
+  volatile float sink = out[0];
+  (void)sink;
+  return static_cast<double>(iters) * kChains * 32;
+}
+
+const HalfKernels kHalf = {"avx512 f16c", false, 16, Dot<HalfF32>, FmaLoop, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr};
+const HalfKernels kBf16 = {"avx512 widen", false, 16, Dot<Bf16F32>, FmaLoop, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr};
+
+}  // namespace
+
+const HalfKernels* HalfKernelsAvx512(DType weights) {
+  return weights == DType::kFloat16 ? &kHalf : weights == DType::kBfloat16 ? &kBf16 : nullptr;
+}
+
+}  // namespace nnbench::kernel
+#else
+namespace nnbench::kernel {
+const HalfKernels* HalfKernelsAvx512(DType) { return nullptr; }
+}  // namespace nnbench::kernel
+#endif

@@ -25,13 +25,15 @@
         "native/binding/storage.cpp",
         "native/binding/io.cpp",
         "native/binding/matmul.cpp",
+        "native/binding/sampler.cpp",
         "native/binding/fault.cpp",
         "native/binding/checksum.cpp",
         "native/core/alloc.cpp",
         "native/core/bytes.cpp",
         "native/core/crc32.cpp",
         "native/core/crc32_clmul.cpp",
-        "native/core/dtype.cpp"
+        "native/core/dtype.cpp",
+        "native/core/sampler.cpp"
       ],
       "dependencies": ["nnbench_kernel", "nnbench_kernel_avx2", "nnbench_kernel_avx512", "nnbench_kernel_avx512bf16"]
     },

@@ -279,3 +279,16 @@ export class CollectFailure extends NnbenchError {
     this.childStack = childStack;
   }
 }
+
+/** A benchmark's memory grew past its `memoryLimit`; recorded with `error_kind: "memory_limit"`. */
+export class MemoryLimitError extends NnbenchError {
+  /** RSS growth over the benchmark's start when the limit was seen exceeded, in bytes. */
+  readonly grownBytes: number;
+  readonly limitBytes: number;
+
+  constructor(message: string, grownBytes: number, limitBytes: number) {
+    super(message, "ERR_MEMORY_LIMIT");
+    this.grownBytes = grownBytes;
+    this.limitBytes = limitBytes;
+  }
+}

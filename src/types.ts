@@ -10,22 +10,67 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export type JsonObject = { [key: string]: JsonValue };
 
 /** Why a benchmark failed, when it did not simply throw. */
-export type ErrorKind = "error" | "crash" | "oom" | "timeout" | "interrupted";
+export type ErrorKind = "error" | "crash" | "oom" | "timeout" | "interrupted" | "memory_limit";
 
-/** Native and JavaScript memory a benchmark used, measured around its call. */
+/** One phase of a benchmark on its memory timeline. */
+export interface MemoryTimelinePhase {
+  name: "memo_load" | "setup" | "warmup" | "calls" | "teardown" | "eviction";
+  start_ms: number;
+  end_ms: number;
+}
+
+/** Memory samples over one benchmark, from memo loading to eviction (one entry per sample in each array). */
+export interface MemoryTimelineRecord {
+  interval_ms: number;
+  /** Milliseconds from the benchmark's start. */
+  t_ms: number[];
+  rss_bytes: number[];
+  native_bytes: number[];
+  external_bytes: number[];
+  phases: MemoryTimelinePhase[];
+}
+
+/**
+ * Memory a benchmark used, measured from its memo loading through tearDown and eviction (see the
+ * README's "Memory figures" for how each is measured and its limits).
+ */
 export interface MemoryRecord {
-  /** Peak native bytes held during the benchmark, memo loading included. */
+  /** Peak native bytes held by nnbench tensors during the benchmark (everything held at the time). */
   native_peak_bytes: number;
-  /** Native bytes held after the benchmark minus before it. */
+  /** Native bytes held after tearDown minus before the benchmark. */
   native_delta_bytes: number;
-  /** V8 heap used after minus before. */
+  /** V8 heap used after tearDown minus before the benchmark. */
   heap_used_delta_bytes: number;
-  /** Peak resident set size of the process, where the OS reports it. */
+  /** This benchmark's own peak resident set size of the process (absolute, not growth). */
   rss_peak_bytes?: number;
+  /** RSS when the benchmark started (before its memos loaded). */
+  rss_start_bytes?: number;
+  /** RSS after tearDown, eviction and any garbage collection. */
+  rss_end_bytes?: number;
+  /** Peak of V8 external memory (ArrayBuffer backing stores included) seen during the benchmark. */
+  external_peak_bytes?: number;
+  /** Peak of the V8 heap used seen during the benchmark. */
+  heap_peak_bytes?: number;
+  /** `"hwm"`: the kernel's high-water mark, reset before the benchmark; `"sampled"`: the sampler's peak. */
+  rss_method?: "hwm" | "sampled";
+  /** RSS the benchmark left behind beyond the leak tolerance, after eviction and garbage collection. */
+  retained_bytes?: number;
+  /** Samples over the benchmark, with the `memoryTimeline` option. */
+  timeline?: MemoryTimelineRecord;
 }
 
 /** The numeric fields of a record's `memory` object, in the order files lay them out. */
-export const MEMORY_FIELDS = ["native_peak_bytes", "native_delta_bytes", "heap_used_delta_bytes", "rss_peak_bytes"] as const satisfies readonly (keyof MemoryRecord)[];
+export const MEMORY_FIELDS = [
+  "native_peak_bytes",
+  "native_delta_bytes",
+  "heap_used_delta_bytes",
+  "rss_peak_bytes",
+  "rss_start_bytes",
+  "rss_end_bytes",
+  "external_peak_bytes",
+  "heap_peak_bytes",
+  "retained_bytes",
+] as const satisfies readonly (keyof MemoryRecord)[];
 
 /** Summary statistics over timed samples, in nanoseconds. */
 export interface SampleStats {
@@ -111,6 +156,11 @@ export interface CommonOptions {
   warmup?: number;
   /** Milliseconds after which an asynchronous benchmark is abandoned and recorded as a timeout. */
   timeout?: number;
+  /**
+   * Most RSS growth over the benchmark's start it may use, in bytes or as a string such as `"512MiB"`;
+   * beyond it the benchmark is an error of kind `memory_limit`.
+   */
+  memoryLimit?: number | string;
 }
 
 /** Options of `benchmark()`. */
@@ -174,6 +224,8 @@ export interface Benchmark extends BenchmarkDefinition {
   readonly repeat: number | undefined;
   readonly warmup: number | undefined;
   readonly timeout: number | undefined;
+  /** Bytes of RSS growth the benchmark may use (see `CommonOptions.memoryLimit`). */
+  readonly memoryLimit: number | undefined;
   /** The family this benchmark belongs to (itself alone, for a plain benchmark). */
   readonly family: string;
   readonly familySize: number;

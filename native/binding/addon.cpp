@@ -7,6 +7,7 @@ void InitIo(Napi::Env env, Napi::Object exports);
 void InitMatmul(Napi::Env env, Napi::Object exports);
 void InitFault(Napi::Env env, Napi::Object exports);
 void InitChecksum(Napi::Env env, Napi::Object exports);
+void InitSampler(Napi::Env env, Napi::Object exports);
 }  // namespace nnbench
 
 namespace {
@@ -17,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   nnbench::InitMatmul(env, exports);
   nnbench::InitChecksum(env, exports);
   nnbench::InitFault(env, exports);
+  nnbench::InitSampler(env, exports);
   return exports;
 }
 

@@ -87,6 +87,9 @@ async function runFile(message: Extract<ToChild, { type: "run" }>): Promise<void
       context: {},
       ...(message.options.repeat !== undefined ? { repeat: message.options.repeat } : {}),
       ...(message.options.warmup !== undefined ? { warmup: message.options.warmup } : {}),
+      ...message.options.memory,
+      // A child over its memory limit is stopped at once, before the machine swaps; the parent records why.
+      killOverMemoryLimit: true,
       onBenchmarkStart: (info) => send({ type: "start", name: info.name, nativeBytes: heldNativeBytes() }),
       onBenchmarkEnd: (record) => send({ type: "end", record, nativeBytes: heldNativeBytes() }),
     });

@@ -8,12 +8,24 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { loadConfig, type LoadedConfig } from "./config.js";
 import { compareCommand } from "./compare.js";
 import { isLogLevel, LOG_LEVELS, Logger } from "./log.js";
+import { parseByteSize } from "../text/units.js";
+import type { MemoryCommandOptions } from "./protocol.js";
 import { reportCommand } from "./report.js";
 import { RUN_EXIT, runCommand } from "./run.js";
 import { CollectFailure } from "../errors.js";
 import type { Granularity } from "./queue/submitter.js";
 import { workerCommand } from "./queue/worker.js";
 import { nnbenchVersion } from "./version.js";
+
+/** A byte size such as 512MiB, checked when parsed and kept as written. */
+function byteSize(value: string): string {
+  try {
+    parseByteSize(value, "the size");
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return value;
+}
 
 function integer(min: number) {
   return (value: string): number => {
@@ -48,6 +60,17 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
     .showHelpAfterError("(run nnbench --help for usage)")
     .exitOverride();
 
+  /** The memory flags of `nnbench run`. */
+  const memoryOptions = (opts: Record<string, unknown>): MemoryCommandOptions => {
+    return {
+      ...(opts.memoryInterval !== undefined ? { memoryInterval: opts.memoryInterval as number } : {}),
+      ...(opts.memoryTimeline === true ? { memoryTimeline: true } : {}),
+      ...(opts.memoryLimit !== undefined ? { memoryLimit: opts.memoryLimit as string } : {}),
+      ...(opts.maxMemoBytes !== undefined ? { maxMemoBytes: opts.maxMemoBytes as string } : {}),
+      ...(opts.failOnLeak === true ? { failOnLeak: true } : {}),
+    };
+  };
+
   program
     .command("run")
     .description("Collect the benchmarks in a file or directory, run them and report the results.")
@@ -61,6 +84,11 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
     .option("--warmup <n>", "untimed calls before timing (default 0)", integer(0))
     .option("--isolate", "run each benchmark or family in its own child process", false)
     .option("--timeout <ms>", "kill a benchmark running longer than this (runs benchmarks in child processes)", positiveNumber)
+    .option("--memory-interval <ms>", "milliseconds between memory samples (default 5)", positiveNumber)
+    .option("--memory-timeline", "store each benchmark's memory samples and phases in its record", false)
+    .option("--memory-limit <size>", "RSS growth a benchmark may use, e.g. 512MiB; beyond it the benchmark is an error (a child process is stopped)", byteSize)
+    .option("--max-memo-bytes <size>", "memo cache budget, e.g. 4GiB: least recently used memos are evicted to stay within it", byteSize)
+    .option("--fail-on-leak", "make a benchmark that leaves memory behind after eviction and GC an error", false)
     .option("--charts", "draw time and memory charts under the table also when standard output is not a terminal", false)
     .option("--queue <redis-url>", "run through the workers of this queue: redis://host:port[/name] (see nnbench worker)")
     .addOption(new Option("--granularity <unit>", "with --queue: one job per benchmark or family, or per family member").choices(["family", "member"]))
@@ -80,6 +108,7 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
             ...(opts.repeat !== undefined ? { repeat: opts.repeat as number } : {}),
             ...(opts.warmup !== undefined ? { warmup: opts.warmup as number } : {}),
             ...(opts.timeout !== undefined ? { timeout: opts.timeout as number } : {}),
+            memory: memoryOptions(opts),
             ...(opts.queue !== undefined ? { queue: opts.queue as string } : {}),
             ...(opts.granularity !== undefined ? { granularity: opts.granularity as Granularity } : {}),
           },

@@ -6,6 +6,16 @@ export interface ChildRunOptions {
   tags: string[];
   repeat?: number;
   warmup?: number;
+  memory?: MemoryCommandOptions;
+}
+
+/** The memory options of `nnbench run`, as `run()` takes them. */
+export interface MemoryCommandOptions {
+  memoryInterval?: number;
+  memoryTimeline?: boolean;
+  memoryLimit?: string;
+  maxMemoBytes?: string;
+  failOnLeak?: boolean;
 }
 
 /** Parent to child. */

@@ -12,6 +12,7 @@ import { generatedRunName, run } from "../run/runner.js";
 import type { BenchmarkRecord, BenchmarkResult, JsonObject } from "../types.js";
 import { contextFromEntries } from "./context.js";
 import type { Logger } from "./log.js";
+import type { MemoryCommandOptions } from "./protocol.js";
 import { heldNativeBytes, Progress, progressEnabled } from "./progress.js";
 import type { ChildRunOptions } from "./protocol.js";
 import { QueueSubmitter, type Granularity } from "./queue/submitter.js";
@@ -30,6 +31,8 @@ export interface RunCommandOptions {
   warmup?: number;
   isolate: boolean;
   timeout?: number;
+  /** Memory sampling, limits and budgets, passed to `run()` here or in each child. */
+  memory?: MemoryCommandOptions;
   /** Draw charts under the console table also when standard output is not a terminal. */
   charts?: boolean;
   /** Run through the workers of this queue (`redis://host:port[/name]`) instead of on this machine. */
@@ -61,6 +64,7 @@ interface RunSettings {
   readonly targets: string[];
   readonly isolate: boolean;
   readonly tags: string[];
+  readonly memory: MemoryCommandOptions;
   readonly charts: boolean;
   readonly queue: string | undefined;
   readonly granularity: Granularity;
@@ -76,6 +80,7 @@ function settingsOf(opts: RunCommandOptions, loaded: LoadedConfig): RunSettings 
     targets: opts.output.length > 0 ? opts.output : cfg.output ? [cfg.output] : [],
     isolate: opts.isolate,
     tags: opts.tag,
+    memory: opts.memory ?? {},
     charts: opts.charts === true,
     queue: opts.queue,
     granularity: opts.granularity ?? "family",
@@ -143,7 +148,7 @@ function onInterrupt(state: RunState, targets: string[], log: Logger, charts: bo
 }
 
 function childOptions(s: RunSettings): ChildRunOptions {
-  return { tags: s.tags, ...(s.repeat !== undefined ? { repeat: s.repeat } : {}), ...(s.warmup !== undefined ? { warmup: s.warmup } : {}) };
+  return { tags: s.tags, ...(s.repeat !== undefined ? { repeat: s.repeat } : {}), ...(s.warmup !== undefined ? { warmup: s.warmup } : {}), memory: s.memory };
 }
 
 /** Runs the benchmarks of `target` through the workers of the queue `queue`. */
@@ -203,6 +208,7 @@ async function runHere(target: string, s: RunSettings, state: RunState): Promise
       context: state.context,
       ...(s.repeat !== undefined ? { repeat: s.repeat } : {}),
       ...(s.warmup !== undefined ? { warmup: s.warmup } : {}),
+      ...s.memory,
       onBenchmarkStart: (info) => {
         running.add(info.name);
         progress.start(info.name, heldNativeBytes());

@@ -12,6 +12,7 @@ import type { BenchmarkRecord, ErrorKind } from "../types.js";
 import { failedRecord } from "../run/record.js";
 import type { Logger } from "./log.js";
 import type { ChildRunOptions, FromChild, ListedItem, ToChild } from "./protocol.js";
+import { MEMORY_LIMIT_KILL_MESSAGE } from "../run/run-one.js";
 import { CollectFailure } from "../errors.js";
 
 /** The child entry beside this module (`child.js` when built, `child.ts` under a TypeScript loader). */
@@ -26,10 +27,15 @@ export interface Death {
   message: string;
 }
 
-/** Classifies how a child ended: killed for a timeout, out of memory, or crashed. */
+/** Classifies how a child ended (a memory limit names its figures): killed for a timeout, out of memory, or crashed. */
 export function classifyDeath(code: number | null, signal: NodeJS.Signals | null, stderrTail: string, timedOutAfter?: number): Death {
   if (timedOutAfter !== undefined) return { kind: "timeout", message: `timed out after ${timedOutAfter} ms; the child process was killed` };
   const how = signal ? `signal ${signal}` : `exit code ${code}`;
+  const limit = stderrTail.lastIndexOf(MEMORY_LIMIT_KILL_MESSAGE);
+  if (limit >= 0) {
+    const line = stderrTail.slice(limit).split("\n")[0]!;
+    return { kind: "memory_limit", message: `${line.replace(/^nnbench: /, "")}; the child process was stopped` };
+  }
   if (/heap out of memory|Reached heap limit|Allocation failed|std::bad_alloc|out of memory/i.test(stderrTail)) {
     return { kind: "oom", message: `out of memory: the child process died (${how})` };
   }

@@ -5,6 +5,7 @@
 import { NnbenchError, ParameterError, ParameterSyntaxError } from "../errors.js";
 import { isMemo, type MemoValue } from "./memo.js";
 import { parseParameters } from "./params.js";
+import { parseByteSize } from "../text/units.js";
 import type {
   Benchmark,
   BenchmarkFamily,
@@ -73,6 +74,10 @@ function checkOptions(options: CommonOptions, what: string): void {
   }
 }
 
+function memoryLimitOf(options: CommonOptions, what: string): number | undefined {
+  return options.memoryLimit === undefined ? undefined : parseByteSize(options.memoryLimit, `${what}: memoryLimit`);
+}
+
 interface Shared {
   fn: BenchmarkFunction;
   functionName: string;
@@ -84,6 +89,7 @@ interface Shared {
   repeat: number | undefined;
   warmup: number | undefined;
   timeout: number | undefined;
+  memoryLimit: number | undefined;
 }
 
 function shared(fn: BenchmarkFunction, options: CommonOptions, what: string): Shared {
@@ -101,6 +107,7 @@ function shared(fn: BenchmarkFunction, options: CommonOptions, what: string): Sh
     repeat: options.repeat,
     warmup: options.warmup,
     timeout: options.timeout,
+    memoryLimit: memoryLimitOf(options, what),
   };
 }
 

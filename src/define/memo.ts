@@ -33,6 +33,12 @@ export abstract class Memo<T> {
   /** Computes the value. Decorate with `@cachedMemo` so it runs once until evicted. */
   abstract call(): T | Promise<T>;
 
+  /**
+   * Frees the value on eviction, instead of the default (`[Symbol.asyncDispose]`, `[Symbol.dispose]`,
+   * `dispose()`, `release()` or `close()`, whichever the value has first).
+   */
+  disposer?(value: T): void | PromiseLike<void>;
+
   /** The name shown in benchmark names and results: the class name unless overridden. */
   toString(): string {
     return this.constructor.name || "Memo";
@@ -59,7 +65,11 @@ interface Entry {
   value: unknown;
   promise: Promise<unknown> | undefined;
   /** Set when the entry was evicted during an asynchronous load; says what to do with the value. */
-  evicted: { dispose: boolean } | undefined;
+  evicted: { dispose: boolean; disposer: Disposer | undefined } | undefined;
+  /** Bytes the value is known to hold (see `setMemoBytes`), for cache budgets. */
+  bytes: number;
+  /** When the value was last handed out, for least-recently-used eviction. */
+  lastUsed: number;
 }
 
 interface Cache {
@@ -93,44 +103,76 @@ function removeEntry(memo: object, entry: Entry): void {
   c.registry.unregister(entry);
 }
 
+/** Frees a memo's value; may be asynchronous. */
+export type Disposer = (value: unknown) => void | PromiseLike<void>;
+
+/** The methods tried on a value to free it, in order of preference. */
+const DISPOSE_METHODS: readonly (string | symbol)[] = [Symbol.asyncDispose, Symbol.dispose, "dispose", "release", "close"];
+
 /**
- * Frees a value's resources: calls `[Symbol.dispose]()` or `dispose()` on it, or on each element of a
- * plain array or object that holds such values (a dataset memo returning `{ x, y }` tensors).
+ * Frees a value's resources: calls the first of `[Symbol.asyncDispose]()`, `[Symbol.dispose]()`,
+ * `dispose()`, `release()` (an onnxruntime `InferenceSession`) or `close()` it has, or does so for each
+ * element of a plain array or object holding such values (a dataset memo returning `{ x, y }` tensors).
+ * Returns a promise when a method returned one, so the caller can wait until the value is really freed.
  */
-export function disposeValue(value: unknown): void {
-  if (disposeOne(value)) return;
-  if (Array.isArray(value)) for (const v of value) disposeOne(v);
-  else if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype)
-    for (const v of Object.values(value)) disposeOne(v);
+export function disposeValue(value: unknown): Promise<void> | undefined {
+  const pending: PromiseLike<unknown>[] = [];
+  const one = (v: unknown): boolean => {
+    const r = disposeOne(v);
+    if (r === undefined) return false;
+    if (isPromiseLike(r.result)) pending.push(r.result);
+    return true;
+  };
+  if (!one(value)) {
+    if (Array.isArray(value)) for (const v of value) one(v);
+    else if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype)
+      for (const v of Object.values(value)) one(v);
+  }
+  return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
 }
 
-function disposeOne(value: unknown): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  const d = (value as { [Symbol.dispose]?: unknown })[Symbol.dispose];
-  if (typeof d === "function") {
-    d.call(value);
-    return true;
+/** Calls the first dispose method `value` has; undefined when it has none. */
+function disposeOne(value: unknown): { result: unknown } | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  for (const key of DISPOSE_METHODS) {
+    const f = (value as Record<string | symbol, unknown>)[key];
+    if (typeof f === "function") return { result: (f as () => unknown).call(value) };
   }
-  const f = (value as { dispose?: unknown }).dispose;
-  if (typeof f === "function") {
-    f.call(value);
-    return true;
-  }
-  return false;
+  return undefined;
+}
+
+function runDisposer(value: unknown, disposer: Disposer | undefined): Promise<void> | undefined {
+  if (disposer === undefined) return disposeValue(value);
+  const r = disposer(value);
+  return isPromiseLike(r) ? Promise.resolve(r) : undefined;
+}
+
+let useClock = 0;
+
+function warnDisposeFailed(e: unknown): void {
+  process.emitWarning(`disposing an evicted memo value failed: ${e instanceof Error ? e.message : String(e)}`, { code: "NNBENCH_DISPOSE_FAILED" });
+}
+
+function disposerOf(memo: object): Disposer | undefined {
+  const d = (memo as { disposer?: unknown }).disposer;
+  return typeof d === "function" ? (d as Disposer) : undefined;
 }
 
 function cachedCall<T>(memo: object, compute: () => T | Promise<T>): T | Promise<T> {
   const c = cache();
   const hit = c.byMemo.get(memo);
-  if (hit !== undefined) return (hit.ready ? hit.value : hit.promise) as T | Promise<T>;
+  if (hit !== undefined) {
+    hit.lastUsed = ++useClock;
+    return (hit.ready ? hit.value : hit.promise) as T | Promise<T>;
+  }
   const out = compute();
-  const entry: Entry = { memo: new WeakRef(memo), ready: false, value: undefined, promise: undefined, evicted: undefined };
+  const entry: Entry = { memo: new WeakRef(memo), ready: false, value: undefined, promise: undefined, evicted: undefined, bytes: 0, lastUsed: ++useClock };
   if (isPromiseLike(out)) {
     entry.promise = Promise.resolve(out).then(
       (value) => {
         if (entry.evicted !== undefined) {
           // Evicted while loading: nobody will evict it again, so release it now.
-          if (entry.evicted.dispose) disposeValue(value);
+          if (entry.evicted.dispose) void Promise.resolve(runDisposer(value, entry.evicted.disposer ?? disposerOf(memo))).catch(warnDisposeFailed);
         } else {
           entry.ready = true;
           entry.value = value;
@@ -188,10 +230,11 @@ class FunctionMemo<T> extends Memo<T> {
   readonly #factory: () => T | Promise<T>;
   readonly #name: string;
 
-  constructor(factory: () => T | Promise<T>, name: string) {
+  constructor(factory: () => T | Promise<T>, name: string, disposer: ((value: T) => void | PromiseLike<void>) | undefined) {
     super();
     this.#factory = factory;
     this.#name = name;
+    if (disposer !== undefined) this.disposer = disposer;
   }
 
   call(): T | Promise<T> {
@@ -203,40 +246,93 @@ class FunctionMemo<T> extends Memo<T> {
   }
 }
 
+/** Options of `memo()`. */
+export interface MemoOptions<T> {
+  /** The name shown in benchmark names and results; defaults to the factory's own name. */
+  name?: string;
+  /** Frees the value on eviction instead of the default dispose methods (see `Memo.disposer`). */
+  disposer?: (value: T) => void | PromiseLike<void>;
+}
+
 /**
- * Makes a cached memo from a function: `memo(() => Model.load("m.npz"), "m")`. It shows as `name`, or the
- * factory's own name.
+ * Makes a cached memo from a function: `memo(() => Model.load("m.npz"), "m")`. It shows as `name` (or
+ * `options.name`), or the factory's own name.
  */
-export function memo<T>(factory: () => T | Promise<T>, name?: string): Memo<T> {
+export function memo<T>(factory: () => T | Promise<T>, nameOrOptions?: string | MemoOptions<T>): Memo<T> {
   if (typeof factory !== "function") throw new TypeError("memo() takes a function that computes the value");
-  return new FunctionMemo(factory, name ?? (factory.name || "memo"));
+  const options: MemoOptions<T> = typeof nameOrOptions === "string" ? { name: nameOrOptions } : (nameOrOptions ?? {});
+  if (options.disposer !== undefined && typeof options.disposer !== "function") throw new TypeError("memo(): disposer must be a function");
+  return new FunctionMemo(factory, options.name ?? (factory.name || "memo"), options.disposer);
 }
 
 /** Options of `evictMemo()` and `clearMemoCache()`. */
 export interface EvictOptions {
-  /** Dispose the value (`[Symbol.dispose]()` or `dispose()`), freeing its native memory now. Default true. */
+  /** Dispose the value (see `disposeValue`), freeing its memory now. Default true. */
   dispose?: boolean;
+  /** Frees the value instead of the memo's own `disposer` or the default dispose methods. */
+  disposer?: Disposer;
 }
 
 /**
  * Removes a memo's value from the cache and returns it (undefined if it was not cached or still loading).
  * With `dispose` (the default) the value is disposed, so a Model or Tensor frees its native memory at once;
- * a value still loading is disposed when it arrives. Evicting twice is harmless.
+ * a value still loading is disposed when it arrives. An asynchronous disposal is not awaited here (a
+ * failure becomes a process warning): use `evictMemoAsync` to wait for it. Evicting twice is harmless.
  */
 export function evictMemo(memo: Memo<unknown>, options: EvictOptions = {}): unknown {
+  const { value, disposal } = evict(memo, options);
+  void disposal?.catch(warnDisposeFailed);
+  return value;
+}
+
+/** Like `evictMemo`, and resolves once the value's (possibly asynchronous) disposal has finished. */
+export async function evictMemoAsync(memo: Memo<unknown>, options: EvictOptions = {}): Promise<unknown> {
+  const { value, disposal } = evict(memo, options);
+  await disposal;
+  return value;
+}
+
+function evict(memo: Memo<unknown>, options: EvictOptions): { value: unknown; disposal: Promise<void> | undefined } {
   const dispose = options.dispose ?? true;
   const c = cache();
   const entry = c.byMemo.get(memo);
-  if (entry === undefined) return undefined;
+  if (entry === undefined) return { value: undefined, disposal: undefined };
   removeEntry(memo, entry);
   if (!entry.ready) {
-    entry.evicted = { dispose };
-    return undefined;
+    entry.evicted = { dispose, disposer: options.disposer };
+    return { value: undefined, disposal: undefined };
   }
   const value = entry.value;
   entry.value = undefined;
-  if (dispose) disposeValue(value);
-  return value;
+  if (!dispose) return { value, disposal: undefined };
+  try {
+    return { value, disposal: runDisposer(value, options.disposer ?? disposerOf(memo)) };
+  } catch (e) {
+    return { value, disposal: Promise.reject(e instanceof Error ? e : new Error(String(e))) };
+  }
+}
+
+/** Records how many bytes a memo's cached value holds (the runner measures it as the memo loads). */
+export function setMemoBytes(memo: Memo<unknown>, bytes: number): void {
+  const entry = cache().byMemo.get(memo);
+  if (entry !== undefined) entry.bytes = Math.max(0, bytes);
+}
+
+/** A cached memo with the bytes its value holds and when it was last used (a larger number is later). */
+export interface CachedMemoInfo {
+  memo: Memo<unknown>;
+  bytes: number;
+  lastUsed: number;
+}
+
+/** Every memo with a cached value, least recently used first. */
+export function cachedMemos(): CachedMemoInfo[] {
+  const out: CachedMemoInfo[] = [];
+  for (const entry of cache().live) {
+    const m = entry.memo.deref();
+    if (m !== undefined && entry.ready) out.push({ memo: m as Memo<unknown>, bytes: entry.bytes, lastUsed: entry.lastUsed });
+  }
+  return out.sort((a, b) => a.lastUsed - b.lastUsed);
 }
 
 /** The memo whose cached value is `value` (compared by identity), or undefined. */

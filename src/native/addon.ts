@@ -59,6 +59,46 @@ export interface CoreBinding {
   convertPath(dtypeCode: number): string;
 }
 
+/** The highest readings of a native memory sampler since its last reset, in bytes. */
+export interface NativeSamplerPeaks {
+  rssBytes: number;
+  nativeBytes: number;
+  externalBytes: number;
+  heapBytes: number;
+}
+
+/** Samples moved out of a native memory sampler, oldest first (one entry per sample in every array). */
+export interface NativeSamples {
+  tMs: Float64Array;
+  rss: Float64Array;
+  native: Float64Array;
+  external: Float64Array;
+  phase: Int32Array;
+}
+
+/** A sampler thread reading RSS and native bytes at an interval (see native/core/sampler.h). */
+export interface NativeSampler {
+  readonly running: boolean;
+  /** Starts the thread; false when the system refuses one. */
+  start(intervalUs: number, capacity: number, keepSamples: boolean): boolean;
+  stop(): void;
+  /** Empty buffer, peaks from now, clock from 0; publishes the V8 figures when given. */
+  reset(externalBytes?: number, heapBytes?: number): void;
+  /** Enters `phase`, publishes the V8 figures when given, samples now; returns ms since reset. */
+  mark(phase: number, externalBytes?: number, heapBytes?: number): number;
+  peaks(): NativeSamplerPeaks;
+  takeSamples(): NativeSamples;
+  /** Kills the process (SIGKILL, after writing `message` to stderr) once RSS exceeds `bytes`; 0 turns it off. */
+  killAbove(bytes: number, message: string): void;
+}
+
+/** The memory sampler and a direct RSS reading. */
+export interface SamplerBinding {
+  MemorySampler: new () => NativeSampler;
+  /** Resident set size in bytes now, or -1 where the system does not tell. */
+  residentBytes(): number;
+}
+
 /** Bytes read and their CRC-32. */
 export interface CheckedRead {
   bytes: number;
@@ -78,7 +118,7 @@ export interface InternalBinding {
   _injectFault(kind: "alloc" | "thread", count: number, skip?: number): void;
 }
 
-export type Addon = CoreBinding & GemmBinding & InternalBinding;
+export type Addon = CoreBinding & GemmBinding & SamplerBinding & InternalBinding;
 
 /** Environment variable naming an addon file to load instead of the built one (e.g. a sanitizer build). */
 export const ADDON_PATH_ENV = "NNBENCH_ADDON_PATH";

@@ -15,3 +15,4 @@ export {
 } from "./formats/safetensors.js";
 export { nativeMemory, resetNativePeak, type NativeMemoryStats } from "./memory.js";
 export * from "./matmul.js";
+export { MemorySampler, residentBytes, MEMORY_PHASES, DEFAULT_MEMORY_INTERVAL_MS, type MemoryPhase, type MemoryPeaks, type MemoryTimeline, type MemorySamplerOptions } from "./sampler.js";

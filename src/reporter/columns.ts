@@ -18,6 +18,8 @@ export interface ColumnSpec {
   kind: ColumnKind;
 }
 
+/** Memory fields held as text; the timeline stays in `extra` as JSON. */
+const MEMORY_TEXT_FIELDS = ["rss_method"];
 /** The record's objects whose numeric fields get a column each. */
 const GROUPS: readonly (readonly ["memory" | "stats", readonly string[]])[] = [
   ["memory", MEMORY_FIELDS],
@@ -40,6 +42,7 @@ export const COLUMNS: readonly ColumnSpec[] = [
   { name: "value", kind: "json" },
   { name: "time_ns", kind: "number" },
   ...MEMORY_FIELDS.map((f) => ({ name: `memory.${f}`, kind: "number" as const })),
+  ...MEMORY_TEXT_FIELDS.map((f) => ({ name: `memory.${f}`, kind: "string" as const })),
   { name: "samples_ns", kind: "json" },
   ...STATS_FIELDS.map((f) => ({ name: `stats.${f}`, kind: "number" as const })),
   { name: "tags", kind: "json" },
@@ -89,6 +92,7 @@ export function rowToCells(row: ResultRow): Record<string, Cell> {
     if (!isJsonObject(obj)) continue;
     for (const [k, v] of Object.entries(obj)) {
       if (fields.includes(k) && typeof v === "number") cells[`${group}.${k}`] = v;
+      else if (group === "memory" && MEMORY_TEXT_FIELDS.includes(k) && typeof v === "string") cells[`${group}.${k}`] = v;
       else extra[`${group}.${k}`] = v;
     }
   }
@@ -142,7 +146,7 @@ export function cellsToRow(cells: Record<string, Cell | undefined>, source: stri
     if (v !== undefined) rec[key] = v;
   }
   for (const [group, fields] of GROUPS) {
-    for (const f of fields) {
+    for (const f of group === "memory" ? [...fields, ...MEMORY_TEXT_FIELDS] : fields) {
       const v = cells[`${group}.${f}`];
       if (v !== null && v !== undefined) nested[group][f] = v;
     }

@@ -1,6 +1,6 @@
 /**
  * The console reporter: the run's context, then a table of benchmarks with their value, wall time,
- * native memory peak and parameters. Failed benchmarks show their error in red. Colours are used
+ * own peak RSS (growth over the benchmark's start), native memory peak and parameters. Failed benchmarks show their error in red. Colours are used
  * only on a terminal, never when `NO_COLOR` is set.
  */
 import type { BenchmarkRecord, BenchmarkResult } from "../types.js";
@@ -81,6 +81,13 @@ export function renderFamilyCharts(result: BenchmarkResult, style: ChartStyle, m
   return blocks.join("\n");
 }
 
+/** The peak-RSS cell: the benchmark's own peak, its RSS growth over its start (empty when not measured). */
+export function ownPeak(b: BenchmarkRecord): string {
+  const m = b.memory;
+  if (m?.rss_peak_bytes === undefined || m.rss_start_bytes === undefined) return "";
+  return `+${formatBytes(Math.max(0, m.rss_peak_bytes - m.rss_start_bytes))}`;
+}
+
 /** The wall-time cell: the time, with relative spread and sample count when there are several samples. */
 export function formatWallTime(b: BenchmarkRecord): string {
   if (b.error_occurred && b.time_ns === 0) return "-";
@@ -125,14 +132,15 @@ export class ConsoleReporter implements Reporter {
         b.error_occurred ? c.red(b.name) : b.name,
         value,
         formatWallTime(b),
+        ownPeak(b),
         b.memory ? formatBytes(b.memory.native_peak_bytes) : "",
         truncate(formatParameters(b.parameters), max),
       ];
     });
     let out = lines.join("\n") + "\n";
     if (rows.length === 0) return out + c.dim("No benchmarks.") + "\n";
-    out += renderTable(["Benchmark", "Value", "Wall time", "Native peak", "Parameters"], rows, {
-      align: ["left", "right", "right", "right", "left"],
+    out += renderTable(["Benchmark", "Value", "Wall time", "Peak RSS", "Native peak", "Parameters"], rows, {
+      align: ["left", "right", "right", "right", "right", "left"],
       header: c.bold,
     });
     const failed = result.benchmarks.filter((b) => b.error_occurred).length;

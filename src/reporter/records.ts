@@ -25,9 +25,9 @@ export interface ResultRow {
   benchmark: BenchmarkRecord | null;
 }
 
-const ERROR_KINDS: readonly ErrorKind[] = ["error", "crash", "oom", "timeout", "interrupted"];
-/** Memory fields that records written before nnbench measured them may lack. */
-const OPTIONAL_MEMORY_FIELDS: ReadonlySet<string> = new Set(["rss_peak_bytes"]);
+const ERROR_KINDS: readonly ErrorKind[] = ["error", "crash", "oom", "timeout", "interrupted", "memory_limit"];
+/** Memory fields that records written before nnbench measured them (or by Python nnbench) may lack. */
+const OPTIONAL_MEMORY_FIELDS: ReadonlySet<string> = new Set(["rss_peak_bytes", "rss_start_bytes", "rss_end_bytes", "external_peak_bytes", "heap_peak_bytes", "retained_bytes"]);
 
 /** True for a plain JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is JsonObject {
@@ -50,6 +50,9 @@ function parseMemory(value: unknown, source: string, where: string): MemoryRecor
     if (value[key] === undefined && OPTIONAL_MEMORY_FIELDS.has(key)) continue;
     out[key] = finiteNumber(value[key], source, `${where}.${key}`);
   }
+  if (value.rss_method !== undefined && value.rss_method !== "hwm" && value.rss_method !== "sampled")
+    fail(source, `${where}.rss_method`, `expected "hwm" or "sampled", got ${JSON.stringify(value.rss_method)}`);
+  if (value.timeline !== undefined && !isJsonObject(value.timeline)) fail(source, `${where}.timeline`, "expected an object");
   return out as unknown as MemoryRecord;
 }
 

@@ -3,14 +3,18 @@
  */
 
 import { isBenchmark, isBenchmarkFamily } from "../define/benchmark.js";
-import { evictMemo, isMemoCached, type Memo } from "../define/memo.js";
+import { isMemoCached, type Disposer, type Memo } from "../define/memo.js";
+import { parseByteSize } from "../text/units.js";
 import type { Benchmark, BenchmarkFamily, BenchmarkRecord, BenchmarkResult, Params } from "../types.js";
 import type { Runnable } from "./collect.js";
 import { buildContext, type ContextInput } from "./context.js";
 import { FixtureResolver } from "./fixtures.js";
 import type { Jsonifier } from "./jsonify.js";
 import { memosOf, missingRequired, plan, sources, type Plan } from "./plan.js";
-import { runOne } from "./run-one.js";
+import { evictAndCollect } from "./eviction.js";
+import { fullGc } from "./gc.js";
+import { MemoryMeter } from "./memory.js";
+import { runOne, type RunOneOptions } from "./run-one.js";
 
 
 /** Passed to `onBenchmarkStart`: which benchmark is about to run. */
@@ -50,7 +54,35 @@ export interface RunOptions {
   onBenchmarkStart?: (info: BenchmarkStart) => void;
   /** Called with each finished record. */
   onBenchmarkEnd?: (record: BenchmarkRecord, info: BenchmarkStart) => void;
+  /** Frees evicted memo values instead of each memo's own `disposer` or the default dispose methods. */
+  disposer?: Disposer;
+  /** Milliseconds between memory samples (default 5). */
+  memoryInterval?: number;
+  /** Store each benchmark's memory samples and phases in `memory.timeline`. */
+  memoryTimeline?: boolean;
+  /**
+   * RSS growth over its start that a benchmark may use (bytes, or a size such as `"512MiB"`) unless it sets
+   * its own `memoryLimit`; beyond it the benchmark is an error of kind `memory_limit` and the run goes on.
+   */
+  memoryLimit?: number | string;
+  /**
+   * Kill the whole process as soon as a benchmark's RSS passes its limit, instead of recording the error
+   * after the fact: for a child process that must stop before the machine swaps (`nnbench run -j/--isolate`).
+   */
+  killOverMemoryLimit?: boolean;
+  /**
+   * Memo cache budget (bytes, or a size such as `"2GiB"`): before a memo loads, least recently used memos
+   * that no pending benchmark needs are evicted (then others) until the cache, as measured when each value
+   * loaded, fits.
+   */
+  maxMemoBytes?: number | string;
+  /** RSS a benchmark may leave behind after eviction and GC before `memory.retained_bytes` reports it (default 16 MiB). */
+  leakTolerance?: number | string;
+  /** Make a benchmark that retains more than `leakTolerance` an error. */
+  failOnLeak?: boolean;
 }
+
+const DEFAULT_LEAK_TOLERANCE = 16 * 1024 * 1024;
 
 /** A run name for a run the user did not name: `nnbench-<UTC time>-<6 hex digits>`. */
 export function generatedRunName(): string {
@@ -86,6 +118,9 @@ function checkOptions(options: RunOptions): Params {
   if (evict !== "auto" && evict !== "manual") throw new TypeError(`run(): evict must be "auto" or "manual", got ${String(evict)}`);
   checkCount(options.repeat, "repeat", 1);
   checkCount(options.warmup, "warmup", 0);
+  if (options.memoryInterval !== undefined && !(typeof options.memoryInterval === "number" && options.memoryInterval >= 0.1 && options.memoryInterval <= 60_000))
+    throw new RangeError(`run(): memoryInterval must be a number of milliseconds from 0.1 to 60000, got ${String(options.memoryInterval)}`);
+  if (options.disposer !== undefined && typeof options.disposer !== "function") throw new TypeError("run(): disposer must be a function");
   const runParams: Params = options.params ?? {};
   if (typeof runParams !== "object" || runParams === null) throw new TypeError("run(): params must be an object");
   return runParams;
@@ -106,13 +141,31 @@ class ScheduleRunner {
   partial = false;
   private index = 0;
   private readonly evict: boolean;
+  private readonly oneOptions: RunOneOptions;
+  /** The item running now and, in a family, which memos its later members need. */
+  private current: { itemIndex: number; laterInFamily: (m: Memo<unknown>) => boolean } = { itemIndex: -1, laterInFamily: () => false };
 
   constructor(
     private readonly schedule: Plan,
     private readonly runParams: Params,
     private readonly options: RunOptions,
+    meter: MemoryMeter,
   ) {
     this.evict = (options.evict ?? "auto") === "auto";
+    const bytes = (v: number | string | undefined, what: string): number | undefined => (v === undefined ? undefined : parseByteSize(v, `run(): ${what}`));
+    this.oneOptions = {
+      repeat: options.repeat,
+      warmup: options.warmup,
+      jsonifier: options.jsonifier,
+      meter,
+      memoryLimit: bytes(options.memoryLimit, "memoryLimit"),
+      killOverLimit: options.killOverMemoryLimit,
+      leakTolerance: bytes(options.leakTolerance, "leakTolerance") ?? DEFAULT_LEAK_TOLERANCE,
+      failOnLeak: options.failOnLeak,
+      maxMemoBytes: bytes(options.maxMemoBytes, "maxMemoBytes"),
+      disposer: options.disposer,
+      neededLater: (m) => this.current.laterInFamily(m) || (this.schedule.lastItem.get(m) ?? -1) > this.current.itemIndex,
+    };
   }
 
   /** Runs every item; stops between benchmarks when the signal aborts. */
@@ -121,13 +174,23 @@ class ScheduleRunner {
       for (const [i, item] of this.schedule.items.entries()) {
         if (this.aborted()) return;
         if (isBenchmark(item)) {
-          const memos = await this.runMember(item, item, i);
-          for (const m of memos) this.maybeEvict(m, i, false);
+          this.current = { itemIndex: i, laterInFamily: () => false };
+          await this.runMember(item, item, i, (memos) => this.release(memos, i, () => false));
         } else if (!(await this.runFamily(item, i))) return;
       }
     } finally {
-      if (this.evict) for (const m of this.used) if (isMemoCached(m)) evictMemo(m);
+      if (this.evict)
+        await evictAndCollect([...this.used].filter(isMemoCached), this.options.disposer).catch((e: unknown) =>
+          process.emitWarning(`evicting memos after the run failed: ${e instanceof Error ? e.message : String(e)}`, { code: "NNBENCH_DISPOSE_FAILED" }),
+        );
     }
+  }
+
+  /** Evicts (with `evict: "auto"`) the memos that nothing after item `itemIndex` needs. */
+  private async release(memos: Set<Memo<unknown>>, itemIndex: number, laterInFamily: (m: Memo<unknown>) => boolean): Promise<void> {
+    if (!this.evict) return;
+    const done = [...memos].filter((m) => !laterInFamily(m) && (this.schedule.lastItem.get(m) ?? -1) <= itemIndex && isMemoCached(m));
+    await evictAndCollect(done, this.options.disposer);
   }
 
   private aborted(): boolean {
@@ -136,24 +199,17 @@ class ScheduleRunner {
     return true;
   }
 
-  private maybeEvict(m: Memo<unknown>, itemIndex: number, stillNeeded: boolean): void {
-    if (!this.evict || stillNeeded) return;
-    if ((this.schedule.lastItem.get(m) ?? -1) > itemIndex) return;
-    evictMemo(m);
-  }
-
-  private async runMember(item: Runnable, bm: Benchmark, itemIndex: number): Promise<Set<Memo<unknown>>> {
+  private async runMember(item: Runnable, bm: Benchmark, itemIndex: number, release: (memos: Set<Memo<unknown>>) => Promise<void>): Promise<void> {
     const fx = this.schedule.fixtures.get(itemIndex);
     const srcs = sources(item, bm.bound, this.runParams, fx);
     const missing = missingRequired(item, bm.bound, this.runParams, fx);
     const info: BenchmarkStart = { name: bm.name, family: bm.family, familyIndex: bm.familyIndex, familySize: bm.familySize, index: this.index };
     this.options.onBenchmarkStart?.(info);
-    const { record, memos } = await runOne(bm, srcs, this.options, missing);
+    const { record, memos } = await runOne(bm, srcs, this.oneOptions, missing, release);
     for (const m of memos) this.used.add(m);
     this.records.push(record);
     this.index++;
     this.options.onBenchmarkEnd?.(record, info);
-    return memos;
   }
 
   /** Runs a family's members; false when the signal aborted it. */
@@ -167,15 +223,19 @@ class ScheduleRunner {
         return false;
       }
       const bm = next.value;
-      const memos = await this.runMember(family, bm, i);
-      // Look one member ahead (this produces it) before deciding what to evict.
-      next = it.next();
-      const upcoming =
-        next.done === true ? new Set<Memo<unknown>>() : memosOf(sources(family, next.value.bound, this.runParams, this.schedule.fixtures.get(i)));
-      for (const m of memos) {
-        const laterInFamily = perMember !== undefined ? (perMember.get(m) ?? -1) > bm.familyIndex : upcoming.has(m);
-        this.maybeEvict(m, i, laterInFamily);
-      }
+      // Which memos later members need: known up front, or by looking one member ahead (which produces it).
+      let upcoming: Set<Memo<unknown>> | undefined;
+      const laterInFamily = (m: Memo<unknown>): boolean => {
+        if (perMember !== undefined) return (perMember.get(m) ?? -1) > bm.familyIndex;
+        if (upcoming === undefined) {
+          next = it.next();
+          upcoming = next.done === true ? new Set() : memosOf(sources(family, next.value.bound, this.runParams, this.schedule.fixtures.get(i)));
+        }
+        return upcoming.has(m);
+      };
+      this.current = { itemIndex: i, laterInFamily: perMember !== undefined ? laterInFamily : () => false };
+      await this.runMember(family, bm, i, (memos) => this.release(memos, i, laterInFamily));
+      if (upcoming === undefined) next = it.next();
     }
     return true;
   }
@@ -189,14 +249,17 @@ class ScheduleRunner {
  * `ParameterError` before anything runs (for a generator-fed family, whose members are unknown until
  * produced, it is recorded as that member's error instead).
  *
- * Memory: every record has `memory.native_peak_bytes`, the peak of native memory held while the benchmark
- * ran, memo loading included (`run()` resets the native peak counter before each benchmark, and the figure
- * counts everything held at the time, not only what this benchmark allocated); `native_delta_bytes` and
- * `heap_used_delta_bytes`, measured after tearDown and before automatic eviction (so a model that stays
- * cached shows in the delta); and `rss_peak_bytes`, the process's resident-set high-water mark so far
- * (`process.resourceUsage().maxRSS`: it never decreases, so it is not a per-benchmark figure).
+ * Memory: each benchmark is measured from its memo loading through tearDown and eviction. Its record's
+ * `memory` has `rss_peak_bytes` (this benchmark's own peak RSS: on Linux the kernel's high-water mark,
+ * reset before it; elsewhere the peak of a sampler thread), `rss_start_bytes`, `rss_end_bytes`,
+ * `external_peak_bytes` and `heap_peak_bytes` (V8, read at phase changes and before each GC),
+ * `native_peak_bytes` (nnbench tensors, exact), `native_delta_bytes` and `heap_used_delta_bytes` (after
+ * tearDown minus before), `rss_method`, `retained_bytes` when the benchmark left memory behind, and with
+ * `memoryTimeline` a `timeline` of samples and phases.
  *
- * With `evict: "auto"` a memo's value is evicted and disposed after the last benchmark that uses it. For a
+ * With `evict: "auto"` a memo's value is evicted and disposed (see `disposeValue`; asynchronous disposal is
+ * awaited) after the last benchmark that uses it, and when a value was more than nnbench tensors a full
+ * garbage collection follows, so JavaScript-owned memory is returned before the next model loads. For a
  * family fed by a generator, members are produced one at a time, so the runner looks one member ahead: it
  * evicts a memo when the next member does not use it and no later benchmark or family known up front does.
  */
@@ -206,7 +269,10 @@ export async function run(benchmarks: Runnable | Iterable<Runnable>, options: Ru
   const timestamp = Math.floor(Date.now() / 1000);
   const context = await buildContext(options.context);
   const schedule = await plan(items, runParams, new FixtureResolver(runParams));
-  const runner = new ScheduleRunner(schedule, runParams, options);
+  // Garbage from before the run must not be collected inside a benchmark and offset its figures.
+  await fullGc();
+  using meter = new MemoryMeter({ ...(options.memoryInterval !== undefined ? { intervalMs: options.memoryInterval } : {}), timeline: options.memoryTimeline === true });
+  const runner = new ScheduleRunner(schedule, runParams, options, meter);
   await runner.runAll();
   const result: BenchmarkResult = { run: options.name ?? generatedRunName(), context, benchmarks: runner.records, timestamp };
   if (runner.partial) result.partial = true;

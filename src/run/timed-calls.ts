@@ -28,8 +28,18 @@ export interface CallResults {
   value: unknown;
 }
 
-/** Calls `bm.fn(args)` `warmup` times untimed, then `repeat` times timed, into `out`; throws the first error. */
-export async function timedCalls(bm: Benchmark, args: Readonly<Record<string, unknown>>, warmup: number, repeat: number, out: CallResults): Promise<void> {
+/** Hooks of the timed loop. */
+export interface CallHooks {
+  /** Called when the timed calls start (after warmup). */
+  onTimed?: () => void;
+  /** Called after every call; throwing stops the loop (a memory limit). */
+  afterCall?: () => void;
+}
+
+/**
+ * Calls `bm.fn(args)` `warmup` times untimed, then `repeat` times timed, into `out`; throws the first error.
+ */
+export async function timedCalls(bm: Benchmark, args: Readonly<Record<string, unknown>>, warmup: number, repeat: number, out: CallResults, hooks: CallHooks = {}): Promise<void> {
   const call = async (timed: boolean): Promise<void> => {
     const t0 = process.hrtime.bigint();
     try {
@@ -39,7 +49,9 @@ export async function timedCalls(bm: Benchmark, args: Readonly<Record<string, un
     } finally {
       if (timed) out.samples.push(Number(process.hrtime.bigint() - t0));
     }
+    hooks.afterCall?.();
   };
   for (let w = 0; w < warmup; w++) await call(false);
+  hooks.onTimed?.();
   for (let n = 0; n < repeat; n++) await call(true);
 }

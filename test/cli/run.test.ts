@@ -51,7 +51,7 @@ describe("nnbench run", () => {
     expect(r.code).toBe(1); // one benchmark always fails
     expect(r.stdout).toMatch(/^Run first at /);
     expect(r.stdout).toMatch(/host\s+ci-1/);
-    expect(r.stdout).toMatch(/^product\s+20\s+\S+ [nµm]?s\s+0 B\s+a=2, b=10$/m);
+    expect(r.stdout).toMatch(/^product\s+20\s+\S+ [nµm]?s\s+\+\S+ \S*B\s+0 B\s+a=2, b=10$/m);
     expect(r.stdout).toMatch(/^zeros_sum_n=64\s+4096\s.*16\.0 KiB\s+n=64$/m);
     expect(r.stdout).toMatch(/^fails\s+ERROR: this benchmark always fails \(a=2\)/m);
     expect(r.stderr).toBe("nnbench: warning: 1 of 5 benchmarks failed: fails\n");

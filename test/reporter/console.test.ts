@@ -9,7 +9,7 @@ describe("console reporter", () => {
     const header = lines.findIndex((l) => l.startsWith("Benchmark"));
     expect(lines.slice(0, header).join("\n")).toMatch(/host\s+ci-1/);
     expect(lines.slice(0, header).join("\n")).toMatch(/git\.commit\s+abc123/);
-    expect(lines[header]).toMatch(/^Benchmark\s+Value\s+Wall time\s+Native peak\s+Parameters$/);
+    expect(lines[header]).toMatch(/^Benchmark\s+Value\s+Wall time\s+Peak RSS\s+Native peak\s+Parameters$/);
     const acc = lines.find((l) => l.startsWith("accuracy_model=m1"))!;
     expect(acc).toContain("0.987123");
     expect(acc).toContain("1.23 ms");
@@ -20,6 +20,19 @@ describe("console reporter", () => {
     expect(lines.find((l) => l.startsWith("crashes"))).toContain("CRASH: child process died: signal SIGSEGV");
     expect(text).toContain("1 of 5 benchmarks failed");
     expect(text).not.toMatch(/\u001b\[/);
+  });
+
+  it("shows each benchmark's own peak: its RSS growth over its start, beside the native peak", () => {
+    const result = sampleResult();
+    const MiB = 1024 * 1024;
+    result.benchmarks[0]!.memory = {
+      ...result.benchmarks[0]!.memory!,
+      rss_start_bytes: 900 * MiB,
+      rss_peak_bytes: 964 * MiB,
+      rss_method: "hwm",
+    };
+    const lines = new ConsoleReporter().render(result, false).split("\n");
+    expect(lines.find((l) => l.startsWith("accuracy_model=m1"))).toMatch(/\+64\.0 MiB\s+256 KiB/);
   });
 
   it("colours errors red only when asked", () => {

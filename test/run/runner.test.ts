@@ -93,7 +93,10 @@ describe("run()", () => {
     expect(p).toMatchObject({ value: 1024, error_occurred: false });
     expect(p!.time_ns).toBeGreaterThanOrEqual(Number(inner)); // the timed span encloses the awaited work
     for (const r of result.benchmarks) {
-      expect(Object.keys(r.memory!).sort()).toEqual(["heap_used_delta_bytes", "native_delta_bytes", "native_peak_bytes", "rss_peak_bytes"]);
+      expect(Object.keys(r.memory!).sort()).toEqual([
+        "external_peak_bytes", "heap_peak_bytes", "heap_used_delta_bytes", "native_delta_bytes", "native_peak_bytes",
+        "rss_end_bytes", "rss_method", "rss_peak_bytes", "rss_start_bytes",
+      ]);
     }
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);
   });

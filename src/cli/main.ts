@@ -51,26 +51,26 @@ function collectValues(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Builds the command line program; `exit` receives the exit code of the command that ran. */
-export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConfig>, exit: (code: number) => void): Command {
-  const program = new Command("nnbench")
-    .description("Run benchmarks of machine-learning models in Node.js and compare their results.")
-    .version(nnbenchVersion(), "--version", "print the version and exit")
-    .addOption(new Option("--log-level <level>", "diagnostics on standard error").choices([...LOG_LEVELS]))
-    .showHelpAfterError("(run nnbench --help for usage)")
-    .exitOverride();
-
-  /** The memory flags of `nnbench run`. */
-  const memoryOptions = (opts: Record<string, unknown>): MemoryCommandOptions => {
-    return {
-      ...(opts.memoryInterval !== undefined ? { memoryInterval: opts.memoryInterval as number } : {}),
-      ...(opts.memoryTimeline === true ? { memoryTimeline: true } : {}),
-      ...(opts.memoryLimit !== undefined ? { memoryLimit: opts.memoryLimit as string } : {}),
-      ...(opts.maxMemoBytes !== undefined ? { maxMemoBytes: opts.maxMemoBytes as string } : {}),
-      ...(opts.failOnLeak === true ? { failOnLeak: true } : {}),
-    };
+/** The memory flags of `nnbench run`. */
+function memoryOptions(opts: Record<string, unknown>): MemoryCommandOptions {
+  return {
+    ...(opts.memoryInterval !== undefined ? { memoryInterval: opts.memoryInterval as number } : {}),
+    ...(opts.memoryTimeline === true ? { memoryTimeline: true } : {}),
+    ...(opts.memoryLimit !== undefined ? { memoryLimit: opts.memoryLimit as string } : {}),
+    ...(opts.maxMemoBytes !== undefined ? { maxMemoBytes: opts.maxMemoBytes as string } : {}),
+    ...(opts.failOnLeak === true ? { failOnLeak: true } : {}),
   };
+}
 
+/** What every command needs: the logger, the configuration, and where its exit code goes. */
+interface ProgramContext {
+  log: Logger;
+  loadedConfig: () => Promise<LoadedConfig>;
+  exit: (code: number) => void;
+}
+
+/** `nnbench run`. */
+function addRunCommand(program: Command, { log, loadedConfig, exit }: ProgramContext): void {
   program
     .command("run")
     .description("Collect the benchmarks in a file or directory, run them and report the results.")
@@ -117,7 +117,10 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
         ),
       );
     });
+}
 
+/** `nnbench worker`. */
+function addWorkerCommand(program: Command, { log, loadedConfig, exit }: ProgramContext): void {
   program
     .command("worker")
     .description("Take benchmark jobs from a queue and run them, from a working directory holding the same benchmark files as the submitter's.")
@@ -137,7 +140,10 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
         ),
       );
     });
+}
 
+/** `nnbench compare`. */
+function addCompareCommand(program: Command, { log, loadedConfig, exit }: ProgramContext): void {
   program
     .command("compare")
     .description(
@@ -165,7 +171,10 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
         ),
       );
     });
+}
 
+/** `nnbench report`. */
+function addReportCommand(program: Command, { log, loadedConfig, exit }: ProgramContext): void {
   program
     .command("report")
     .description("Write one self-contained HTML report with charts of the runs in results files or sqlite:// databases; the first run is the baseline.")
@@ -191,6 +200,22 @@ export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConf
         ),
       );
     });
+}
+
+/** Builds the command line program; `exit` receives the exit code of the command that ran. */
+export function buildProgram(log: Logger, loadedConfig: () => Promise<LoadedConfig>, exit: (code: number) => void): Command {
+  const program = new Command("nnbench")
+    .description("Run benchmarks of machine-learning models in Node.js and compare their results.")
+    .version(nnbenchVersion(), "--version", "print the version and exit")
+    .addOption(new Option("--log-level <level>", "diagnostics on standard error").choices([...LOG_LEVELS]))
+    .showHelpAfterError("(run nnbench --help for usage)")
+    .exitOverride();
+
+  const context: ProgramContext = { log, loadedConfig, exit };
+  addRunCommand(program, context);
+  addWorkerCommand(program, context);
+  addCompareCommand(program, context);
+  addReportCommand(program, context);
 
   // Apply --log-level before any command runs.
   program.hook("preAction", (cmd) => {

@@ -5,7 +5,14 @@
  * are read exactly as JavaScript reads them.
  */
 
-import { parse, type Expression, type Function as FunctionNode, type ObjectPattern, type Pattern } from "acorn";
+import { createRequire } from "node:module";
+import type { Expression, Function as FunctionNode, ObjectPattern, Pattern } from "acorn";
+
+/** acorn, loaded on the first function whose parameters are read (importing nnbench does not pay for it). */
+let acornModule: typeof import("acorn") | undefined;
+function acorn(): typeof import("acorn") {
+  return (acornModule ??= createRequire(import.meta.url)("acorn") as typeof import("acorn"));
+}
 import type { JsonValue, ParamInterface } from "../types.js";
 
 export type { ParamInterface };
@@ -19,7 +26,7 @@ export type ParsedParameters =
 /** The expression a wrapped source parses to, or undefined when it is not valid JavaScript. */
 function parseExpression(code: string): Expression | undefined {
   try {
-    const program = parse(code, { ecmaVersion: "latest", sourceType: "script", allowAwaitOutsideFunction: true });
+    const program = acorn().parse(code, { ecmaVersion: "latest", sourceType: "script", allowAwaitOutsideFunction: true });
     const stmt = program.body[0];
     return program.body.length === 1 && stmt?.type === "ExpressionStatement" ? stmt.expression : undefined;
   } catch {

@@ -5,15 +5,17 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import * as zlib from "node:zlib";
 import type { BenchmarkResult } from "../types.js";
 import { writeFileAtomic } from "../fs/atomic-file.js";
 import { ResultFormatError, UnsupportedTargetError } from "../errors.js";
 import { FILE_FORMATS, fileFormat, type FileFormat, type FileFormatName } from "./file-formats.js";
 import type { Reporter } from "./reporter.js";
 
-const gzip = promisify(zlib.gzip);
-const gunzip = promisify(zlib.gunzip);
+/** gzip and gunzip, loaded with node:zlib on the first `.gz` file. */
+async function gzipCodec(): Promise<{ gzip: (b: Uint8Array, o: import("node:zlib").ZlibOptions) => Promise<Buffer>; gunzip: (b: Uint8Array) => Promise<Buffer> }> {
+  const zlib = await import("node:zlib");
+  return { gzip: promisify(zlib.gzip), gunzip: promisify(zlib.gunzip) };
+}
 
 /** The file extensions results may be written to, `.gz` variants included. */
 export const FILE_EXTENSIONS: readonly string[] = FILE_FORMATS.flatMap((f) =>
@@ -58,7 +60,7 @@ export class FileReporter implements Reporter {
   async write(result: BenchmarkResult, target: string): Promise<void> {
     const { format, gzip: compress } = this.#resolve(target);
     let bytes = await format.encode(result);
-    if (compress) bytes = await gzip(bytes, { level: 6 });
+    if (compress) bytes = await (await gzipCodec()).gzip(bytes, { level: 6 });
     await fs.mkdir(path.dirname(target), { recursive: true });
     await writeFileAtomic(target, bytes);
   }
@@ -77,7 +79,7 @@ export class FileReporter implements Reporter {
     }
     if (compressed) {
       try {
-        bytes = await gunzip(bytes);
+        bytes = await (await gzipCodec()).gunzip(bytes);
       } catch (err) {
         throw new ResultFormatError(target, `not a valid gzip file (${(err as Error).message})`, { cause: err });
       }

@@ -4,7 +4,10 @@
  * quickly); the page inflates it with the browser's DecompressionStream. A Content-Security-Policy
  * forbids every network request, so the page works from disk and offline exactly as it was written.
  */
-import { gunzipSync, gzipSync } from "node:zlib";
+import { createRequire } from "node:module";
+
+/** node:zlib, loaded when a report is written or read. */
+const zlib = (): typeof import("node:zlib") => createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib");
 import type { ReportData } from "./data.js";
 
 const CSS = `
@@ -62,14 +65,14 @@ export const DATA_ENCODING = "gzip+base64";
 
 /** The report data as the page embeds it: gzip-compressed JSON in base64 (no `<`, safe in a script element). */
 export function encodeReportData(data: ReportData): string {
-  return gzipSync(JSON.stringify(data), { level: 6 }).toString("base64");
+  return zlib().gzipSync(JSON.stringify(data), { level: 6 }).toString("base64");
 }
 
 /** The data of a report page written by {@link renderPage}. */
 export function decodeReportData(html: string): ReportData {
   const m = /<script type="application\/octet-stream" id="nnbench-data" data-encoding="gzip\+base64">([A-Za-z0-9+/=]*)<\/script>/.exec(html);
   if (!m) throw new Error("not an nnbench HTML report: it holds no report data");
-  return JSON.parse(gunzipSync(Buffer.from(m[1]!, "base64")).toString("utf8")) as ReportData;
+  return JSON.parse(zlib().gunzipSync(Buffer.from(m[1]!, "base64")).toString("utf8")) as ReportData;
 }
 
 /** The complete HTML document for `data`, with the page script `script` inlined. */

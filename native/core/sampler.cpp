@@ -113,7 +113,6 @@ void MemorySampler::Raise(std::atomic<int64_t>& peak, int64_t v) noexcept {
 
 void MemorySampler::Take(bool from_thread) noexcept {
   MemorySample s{};
-  s.t_ns = NowNs() - t0_ns_.load(std::memory_order_relaxed);
   s.rss = ReadResidentBytes();
   s.native = read_native_ ? read_native_() : 0;
   s.external = external_.load(std::memory_order_relaxed);
@@ -141,6 +140,9 @@ void MemorySampler::Take(bool from_thread) noexcept {
 
   std::lock_guard<std::mutex> lock(samples_mutex_);
   if (!keep_samples_) return;
+  // Stamped under the lock, so samples from this thread and the JavaScript thread (marks) are kept
+  // in time order, and none is measured against the start of an earlier Reset.
+  s.t_ns = NowNs() - t0_ns_.load(std::memory_order_relaxed);
   // Within a stride, keep the sample with the highest RSS.
   if (pending_count_ == 0 || s.rss > pending_.rss) pending_ = s;
   if (++pending_count_ < stride_) return;

@@ -1,11 +1,5 @@
 /** Human-readable numbers for tables: durations, byte sizes, values and parameters. */
-import { createRequire } from "node:module";
-
-/** bytes-iec, loaded on the first size given as text. */
-let bytesIecModule: typeof import("bytes-iec") | undefined;
-function bytesIec(): typeof import("bytes-iec") {
-  return (bytesIecModule ??= createRequire(import.meta.url)("bytes-iec") as typeof import("bytes-iec"));
-}
+import bytesIec from "bytes-iec";
 import type { JsonObject, JsonValue } from "../types.js";
 
 /**
@@ -13,7 +7,7 @@ import type { JsonObject, JsonValue } from "../types.js";
  * powers of 1024, SI units powers of 1000). Throws a RangeError naming `what` for anything else.
  */
 export function parseByteSize(value: number | string, what: string): number {
-  const n = typeof value === "string" ? bytesIec().parse(value.trim()) : value;
+  const n = typeof value === "string" ? bytesIec.parse(value.trim()) : value;
   if (typeof n !== "number" || !Number.isFinite(n) || n <= 0 || (typeof value === "number" && !Number.isInteger(n)))
     throw new RangeError(`${what} must be a positive number of bytes or a size such as "512MiB", got ${JSON.stringify(value)}`);
   return Math.round(n);

@@ -13,8 +13,10 @@ describe("addon loader", () => {
 
   it.runIf(process.platform === "linux")("looks for the prebuild of this platform, architecture and C library after a local build", () => {
     const env = process.env.LIBC;
+    const override = process.env.NNBENCH_ADDON_PATH; // set by the sanitizer build; it would come first
     try {
       delete process.env.LIBC;
+      delete process.env.NNBENCH_ADDON_PATH;
       const glibc = addonCandidates("/pkg");
       expect(glibc.slice(0, 2)).toEqual(["/pkg/build/Release/nnbench.node", "/pkg/build/Debug/nnbench.node"]);
       expect(glibc).toContain(`/pkg/prebuilds/linux-${process.arch}/nnbench.glibc.node`);
@@ -23,6 +25,7 @@ describe("addon loader", () => {
     } finally {
       if (env === undefined) delete process.env.LIBC;
       else process.env.LIBC = env;
+      if (override !== undefined) process.env.NNBENCH_ADDON_PATH = override;
     }
   });
 

@@ -33,7 +33,8 @@ describe("MemorySampler", () => {
     a = undefined;
     s.mark("teardown");
     const peak = s.peaks().rssBytes;
-    expect(peak - start).toBeGreaterThan(60 * MiB);
+    // 64 MiB touched; allocators (and sanitizer builds) may reuse a few resident pages for it.
+    expect(peak - start).toBeGreaterThan(48 * MiB);
     const tl = s.takeTimeline();
     expect(tl.t_ms.length).toBeGreaterThan(10); // samples taken during the busy loop, not only at marks
     expect(tl.phase[0]).toBe("memo_load");

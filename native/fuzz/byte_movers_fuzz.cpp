@@ -93,6 +93,7 @@ void CheckByteSwapAndSum(size_t count, size_t item, uint32_t dtype_code, const u
     uint8_t* e = ones.data() + i * dtype_item;
     switch (dtype) {
       case nnbench::DType::kFloat16: { const uint16_t v = 0x3c00; std::memcpy(e, &v, 2); break; }
+      case nnbench::DType::kBfloat16: { const uint16_t v = 0x3f80; std::memcpy(e, &v, 2); break; }
       case nnbench::DType::kFloat32: { const float v = 1; std::memcpy(e, &v, 4); break; }
       case nnbench::DType::kFloat64: { const double v = 1; std::memcpy(e, &v, 8); break; }
       default: e[0] = 1; break;  // little-endian integers and bool

@@ -248,7 +248,7 @@ describe("run()", () => {
   });
 
   it("keeps a memo that a later benchmark or run parameter still uses", async () => {
-    const shared = new ResourceMemo("shared");
+    const common = new ResourceMemo("common");
     const values: Resource[] = [];
     const a = benchmark(function a({ model }: { model: Resource }) {
       values.push(model);
@@ -256,8 +256,8 @@ describe("run()", () => {
     const b = benchmark(function b({ model }: { model: Resource }) {
       values.push(model);
     });
-    await run([a, benchmark(() => 0, { name: "between" }), b], { params: { model: shared } });
-    expect(events).toEqual(["load shared"]);
+    await run([a, benchmark(() => 0, { name: "between" }), b], { params: { model: common } });
+    expect(events).toEqual(["load common"]);
     expect(values[0]).toBe(values[1]);
     expect(values[0]!.disposed).toBe(1);
   });

@@ -49,17 +49,6 @@ int64_t Max(int64_t a, int64_t b) { return a > b ? a : b; }
 thread_local Scratch t_scratch;
 constexpr size_t kKeepScratchBytes = size_t{64} << 20;
 
-template <typename T>
-struct Product {
-  int64_t m, n, k;
-  const T* a;
-  int64_t lda;
-  const T* b;
-  int64_t ldb;
-  T* c;
-  int64_t ldc;
-};
-
 constexpr int64_t kAlignElems = 16;  // keeps every workspace region 64-byte aligned
 
 enum class Path { kZero, kGemvN, kGemvT, kFewColumns, kGemm };
@@ -73,10 +62,10 @@ Path ChoosePath(const KernelSet<T>& ks, const Product<T>& p) {
   return Path::kGemm;
 }
 
-/** Row stride of B transposed for the few-columns path: 64-byte aligned rows. */
+/** Elements of B packed for the few-columns path (its depth chunks all divide kAlignElems). */
 template <typename T>
-int64_t TransposedStride(const Product<T>& p) {
-  return RoundUp(p.k, kAlignElems);
+int64_t FewColumnsPackedElems(const Product<T>& p) {
+  return p.n * RoundUp(p.k, kAlignElems);
 }
 
 /** Whether the blocked path reads A in place for a B of n columns (see kDirectPanels). */
@@ -119,7 +108,7 @@ struct Workspace {
   int64_t a_stride = 0;  // elements between two threads' A regions
   T* x = nullptr;        // contiguous copy of a strided B column (matrix-vector path)
   T* y = nullptr;        // contiguous result before it is scattered into a strided C column
-  T* bt = nullptr;       // B transposed (few-columns path)
+  T* bt = nullptr;       // B packed for the few-columns path
 };
 
 template <typename T>
@@ -132,7 +121,7 @@ int64_t WorkspaceElems(const KernelSet<T>& ks, const Product<T>& p, Path path, i
   if (path == Path::kGemvN) {
     return (p.ldb != 1 ? RoundUp(p.k, kAlignElems) : 0) + (p.ldc != 1 ? p.m : 0);
   }
-  if (path == Path::kFewColumns) return p.n * TransposedStride(p);
+  if (path == Path::kFewColumns) return FewColumnsPackedElems(p);
   return 0;
 }
 
@@ -158,17 +147,14 @@ Workspace<T> LayOut(const KernelSet<T>& ks, const Product<T>& p, Path path, int 
   return ws;
 }
 
-/** Work done on the calling thread before the threads start (gathers a strided B column). */
+/** Work done on the calling thread before the threads start (gathers or packs B). */
 template <typename T>
-void Prepare(const Product<T>& p, Path path, const Workspace<T>& ws) {
+void Prepare(const KernelSet<T>& ks, const Product<T>& p, Path path, const Workspace<T>& ws) {
   if (path == Path::kGemvN && ws.x != nullptr) {
     for (int64_t i = 0; i < p.k; ++i) ws.x[i] = p.b[i * p.ldb];
   }
   if (path == Path::kFewColumns) {
-    const int64_t ldbt = TransposedStride(p);
-    for (int64_t i = 0; i < p.k; ++i) {
-      for (int64_t j = 0; j < p.n; ++j) ws.bt[j * ldbt + i] = p.b[i * p.ldb + j];
-    }
+    ks.pack_few_columns_b(p.k, p.n, p.b, p.ldb, ws.bt);
   }
 }
 
@@ -253,8 +239,7 @@ void FewColumnsPart(const KernelSet<T>& ks, const Product<T>& p, const Workspace
   const int64_t r0 = p.m * tid / threads;
   const int64_t r1 = p.m * (tid + 1) / threads;
   if (r1 <= r0) return;
-  ks.gemm_few_columns(r1 - r0, p.n, p.k, p.a + r0 * p.lda, p.lda, ws.bt, TransposedStride(p),
-                      p.c + r0 * p.ldc, p.ldc);
+  ks.gemm_few_columns(r1 - r0, p.n, p.k, p.a + r0 * p.lda, p.lda, ws.bt, p.c + r0 * p.ldc, p.ldc);
 }
 
 /** Thread `tid` of `threads` computes its columns of a vector-matrix product, 16 at a time. */
@@ -484,7 +469,7 @@ void RunAlone(const KernelSet<T>& ks, const Product<T>& p, T* base) {
   const Path path = ChoosePath(ks, p);
   const Workspace<T> ws = LayOut(ks, p, path, 1, base);
   Sync sync(1);
-  Prepare(p, path, ws);
+  Prepare(ks, p, path, ws);
   RunPart(ks, p, path, ws, 0, 1, &sync);
   Finish(p, path, ws);
 }
@@ -492,19 +477,17 @@ void RunAlone(const KernelSet<T>& ks, const Product<T>& p, T* base) {
 /** The products of one Gemm call: one shape, each item at its own offsets. */
 template <typename T>
 struct Batch {
-  int64_t m, n, k;
-  const T* a;
-  int64_t lda;
-  const T* b;
-  int64_t ldb;
-  T* c;
-  int64_t ldc;
+  Product<T> shape;  // the shape and strides every item shares, at offset 0
   const BatchItem* items;
   int64_t size;
 
   Product<T> Item(int64_t i) const {
     const BatchItem& it = items[i];
-    return Product<T>{m, n, k, a + it.a, lda, b + it.b, ldb, c + it.c, ldc};
+    Product<T> p = shape;
+    p.a += it.a;
+    p.b += it.b;
+    p.c += it.c;
+    return p;
   }
 };
 
@@ -539,7 +522,7 @@ void RunBatchTogether(const KernelSet<T>& ks, const Batch<T>& batch, Path path, 
     const Product<T> p = batch.Item(i);
     const Workspace<T> ws = LayOut(ks, p, path, threads, base);
     Sync sync(threads);
-    Prepare(p, path, ws);
+    Prepare(ks, p, path, ws);
     auto job = [&](int tid) { RunPart(ks, p, path, ws, tid, threads, &sync); };
     // Column shares can all be taken over by the caller: it need not wait for a worker that the
     // OS has not run yet.
@@ -550,8 +533,8 @@ void RunBatchTogether(const KernelSet<T>& ks, const Batch<T>& batch, Path path, 
 
 template <typename T>
 void GemmBatch(const Batch<T>& batch) {
-  if (batch.m <= 0 || batch.n <= 0 || batch.size <= 0) return;
-  const KernelSet<T>& ks = TileFor(ActiveKernels<T>(), batch.n);
+  if (batch.shape.m <= 0 || batch.shape.n <= 0 || batch.size <= 0) return;
+  const KernelSet<T>& ks = TileFor(ActiveKernels<T>(), batch.shape.n);
   const Product<T> first = batch.Item(0);
   const Path path = ChoosePath(ks, first);
   const int available = GetNumThreads();
@@ -599,12 +582,12 @@ int GetNumThreads() {
 
 void Gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb,
           float* c, int64_t ldc, const BatchItem* items, int64_t batch) {
-  GemmBatch(Batch<float>{m, n, k, a, lda, b, ldb, c, ldc, items, batch});
+  GemmBatch(Batch<float>{{m, n, k, a, lda, b, ldb, c, ldc}, items, batch});
 }
 
 void Gemm(int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b,
           int64_t ldb, double* c, int64_t ldc, const BatchItem* items, int64_t batch) {
-  GemmBatch(Batch<double>{m, n, k, a, lda, b, ldb, c, ldc, items, batch});
+  GemmBatch(Batch<double>{{m, n, k, a, lda, b, ldb, c, ldc}, items, batch});
 }
 
 }  // namespace nnbench::kernel

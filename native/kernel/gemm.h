@@ -27,6 +27,21 @@ TileInfo DgemmTile();
 void SetNumThreads(int threads);
 int GetNumThreads();
 
+/**
+ * The operands of one product C = A * B (A m x k, B k x n, C m x n, row-major with row strides
+ * lda, ldb and ldc). A's elements may be narrower than B's and C's (16-bit weights).
+ */
+template <typename TA, typename T = TA>
+struct Product {
+  int64_t m, n, k;
+  const TA* a;
+  int64_t lda;
+  const T* b;
+  int64_t ldb;
+  T* c;
+  int64_t ldc;
+};
+
 /** Element offsets of one product within a batch: A at a, B at b, C at c. */
 struct BatchItem {
   int64_t a;

@@ -25,43 +25,24 @@ constexpr int64_t kConvertBlockElems = int64_t{1} << 20;
 
 int64_t RoundUp(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
-thread_local Scratch t_b_scratch;      // B transposed (few-column path)
+thread_local Scratch t_b_scratch;      // B packed for the few-column path
 thread_local Scratch t_block_scratch;  // rows of A in float32 (conversion path)
 constexpr size_t kKeepScratchBytes = size_t{16} << 20;
 
-struct HalfProduct {
-  int64_t m, n, k;
-  const uint16_t* a;
-  int64_t lda;
-  const float* b;
-  int64_t ldb;
-  float* c;
-  int64_t ldc;
-};
+using HalfProduct = Product<uint16_t, float>;
 
-/** Few columns: B transposed (and rounded to bfloat16 for the pairs kernel), rows split over threads. */
+/** Few columns: B packed for the inner-product kernel, rows split over threads. */
 void RunDot(const HalfKernels& hk, const HalfProduct& p) {
-  const int64_t ldbt = RoundUp(p.k, 32);
-  const size_t item = hk.bf16_pairs ? 2 : 4;
-  // Room for B transposed, then one float32 column when B is rounded to bfloat16.
-  const size_t bt_bytes = static_cast<size_t>(p.n * ldbt) * item;
-  uint8_t* space = static_cast<uint8_t*>(t_b_scratch.Get(bt_bytes + (hk.bf16_pairs ? static_cast<size_t>(ldbt) * 4 : 0)));
-  for (int64_t j = 0; j < p.n; ++j) {
-    float* column = hk.bf16_pairs ? reinterpret_cast<float*>(space + bt_bytes) : reinterpret_cast<float*>(space) + j * ldbt;
-    for (int64_t i = 0; i < p.k; ++i) column[i] = p.b[i * p.ldb + j];
-    std::fill(column + p.k, column + ldbt, 0.0f);
-    if (hk.bf16_pairs) {
-      ConvertFloats(column, DType::kFloat32, reinterpret_cast<uint16_t*>(space) + j * ldbt, DType::kBfloat16, ldbt);
-    }
-  }
-  const void* btp = space;
+  const size_t bt_bytes = static_cast<size_t>(RoundUp(p.k, 32) * p.n) * hk.dot_b_item;
+  void* btp = t_b_scratch.Get(bt_bytes);
+  hk.pack_dot_b(p.k, p.n, p.b, p.ldb, btp);
   const double flops = 2.0 * p.m * p.n * p.k;
   int threads = flops >= kMinParallelFlops ? GetNumThreads() : 1;
   threads = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, p.m / 8)));
   std::unique_lock<std::mutex> lease(SharedPool().lease(), std::defer_lock);
   if (threads > 1 && !lease.try_lock()) threads = 1;
   if (threads == 1) {
-    hk.dot(p.m, p.n, p.k, p.a, p.lda, btp, ldbt, p.c, p.ldc);
+    hk.dot(p.m, p.n, p.k, p.a, p.lda, btp, p.c, p.ldc);
     return;
   }
   // Rows in chunks taken from a counter, so a thread the OS runs late leaves its share to others.
@@ -70,7 +51,7 @@ void RunDot(const HalfKernels& hk, const HalfProduct& p) {
   auto job = [&](int) {
     for (int64_t r0 = next.fetch_add(chunk); r0 < p.m; r0 = next.fetch_add(chunk)) {
       const int64_t rows = std::min(chunk, p.m - r0);
-      hk.dot(rows, p.n, p.k, p.a + r0 * p.lda, p.lda, btp, ldbt, p.c + r0 * p.ldc, p.ldc);
+      hk.dot(rows, p.n, p.k, p.a + r0 * p.lda, p.lda, btp, p.c + r0 * p.ldc, p.ldc);
     }
   };
   SharedPool().Run(threads, job, /*cancellable=*/true);

@@ -15,15 +15,16 @@ namespace nnbench::kernel {
 /** Kernels one ISA provides for 16-bit weights of one dtype. */
 struct HalfKernels {
   const char* name;  // e.g. "avx512bf16 pairs"
-  bool bf16_pairs;   // B is given rounded to bfloat16 (bits), else as float32
   int max_columns;   // products with up to this many columns take `dot`
+  int dot_b_item;    // bytes of one element of B as packed for `dot`
   /**
-   * C[rows x cols] = A * B for 1 <= cols <= max_columns, with B given transposed: `bt` holds cols
-   * rows of k elements (float32, or bfloat16 bits when bf16_pairs), row stride ldbt, zero-padded
-   * to a multiple of 32 elements.
+   * Packs B (k x cols, float32) for `dot` into `dst`, which holds k rounded up to 32, times cols,
+   * elements of dot_b_item bytes (rounded to bfloat16 for the pairs kernel).
    */
+  void (*pack_dot_b)(int64_t k, int64_t cols, const float* b, int64_t ldb, void* dst);
+  /** C[rows x cols] = A * B for 1 <= cols <= max_columns, with B packed by pack_dot_b. */
   void (*dot)(int64_t rows, int64_t cols, int64_t k, const uint16_t* a, int64_t lda, const void* bt,
-              int64_t ldbt, float* c, int64_t ldc);
+              float* c, int64_t ldc);
   /** Runs `iters` rounds of independent multiply-adds of this kernel's kind; returns the flops. */
   double (*fma_loop)(int64_t iters);
 

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 
+#include "few_columns.h"
 #include "kernel_set.h"
 
 namespace nnbench::kernel::NNBENCH_KERNEL_NS {
@@ -350,72 +351,49 @@ struct Kernels {
     }
   }
 
-  /**
-   * Rows of A one block of the few-columns kernel takes for N columns: its R x N sums, R vectors
-   * of A and one of B must fit the vector registers.
-   */
-  static constexpr int DotRowsFor(int n) {
-    int r = 1;
-    while (r < 8 && (r + 1) * n + (r + 1) + 1 <= O::kRegisters) ++r;
-    return r;
-  }
-
-  /** R rows x N columns of C as inner products of A's rows with B's columns (bt: B transposed). */
-  template <int R, int N>
-  static inline __attribute__((always_inline)) void DotBlock(int64_t k, const T* a, int64_t lda,
-                                                             const T* bt, int64_t ldbt, T* c,
-                                                             int64_t ldc) {
-    V acc[R][N];
-    Clear(acc);
-    int64_t p = 0;
-    for (; p + W <= k; p += W) {
-      V av[R];
-#pragma GCC unroll 8
-      for (int r = 0; r < R; ++r) av[r] = O::Load(a + r * lda + p);
-#pragma GCC unroll 8
-      for (int j = 0; j < N; ++j) {
-        const V bv = O::Load(bt + j * ldbt + p);
-#pragma GCC unroll 8
-        for (int r = 0; r < R; ++r) acc[r][j] = O::Fma(av[r], bv, acc[r][j]);
+  /** The few-columns policy (few_columns.h) over these Ops: A and B in T, multiplied by FMA. */
+  struct DotOps {
+    using A = T;
+    using B = T;
+    using S = T;
+    using Acc = V;
+    using VA = V;
+    using VB = V;
+    static constexpr int W = O::W;
+    static constexpr int kRegisters = O::kRegisters;
+    static inline __attribute__((always_inline)) V Zero() { return O::Zero(); }
+    static inline __attribute__((always_inline)) V LoadA(const T* p) { return O::Load(p); }
+    static inline __attribute__((always_inline)) V LoadB(const T* p) { return O::Load(p); }
+    static inline __attribute__((always_inline)) V Fma(V acc, V a, V b) { return O::Fma(a, b, acc); }
+    static inline __attribute__((always_inline)) T ScalarA(T x) { return x; }
+    static inline __attribute__((always_inline)) T ScalarB(T x) { return x; }
+    static inline __attribute__((always_inline)) T ToB(T x) { return x; }
+    template <int C>
+    static inline __attribute__((always_inline)) void SumEach(const V* acc, T* out) {
+#if defined(__AVX512F__)
+      if constexpr (sizeof(T) == 4 && sizeof(V) == 64) {  // 16 float32 lanes: a __m512
+        few_columns::SumEach512<C>(acc, out);
+        return;
       }
+#endif
+      few_columns::SumEachBy<C>(acc, out, O::ReduceAdd);
     }
-    for (int r = 0; r < R; ++r) {
-      for (int j = 0; j < N; ++j) {
-        T sum = O::ReduceAdd(acc[r][j]);
-        for (int64_t q = p; q < k; ++q) sum += a[r * lda + q] * bt[j * ldbt + q];
-        c[r * ldc + j] = sum;
-      }
-    }
-  }
+  };
 
-  template <int N>
-  static void DotColumns(int64_t rows, int64_t k, const T* a, int64_t lda, const T* bt,
-                         int64_t ldbt, T* c, int64_t ldc) {
-    constexpr int R = DotRowsFor(N);
-    int64_t i = 0;
-    for (; i + R <= rows; i += R) DotBlock<R, N>(k, a + i * lda, lda, bt, ldbt, c + i * ldc, ldc);
-    for (; i < rows; ++i) DotBlock<1, N>(k, a + i * lda, lda, bt, ldbt, c + i * ldc, ldc);
+  /** Packs B (k x cols) for GemmFewColumns into `dst` (few_columns::PackedSize elements). */
+  static void PackFewColumnsB(int64_t k, int64_t cols, const T* b, int64_t ldb, T* dst) {
+    few_columns::PackB<DotOps>(k, cols, b, ldb, dst);
   }
 
   /**
-   * C[rows x cols] = A * B for B with at most kDotMaxCols columns, given transposed (cols rows of
-   * k, row stride ldbt). A register tile this narrow would leave most vector lanes idle; inner
-   * products keep every lane busy and read A once, row after row.
+   * C[rows x cols] = A * B for B with at most kDotMaxCols columns, packed by PackFewColumnsB. A
+   * register tile this narrow would leave most vector lanes idle; inner products keep every lane
+   * busy and read A once.
    */
-  static constexpr int kDotMaxCols = 8;
+  static constexpr int kDotMaxCols = 16;
   static void GemmFewColumns(int64_t rows, int64_t cols, int64_t k, const T* a, int64_t lda,
-                             const T* bt, int64_t ldbt, T* c, int64_t ldc) {
-    switch (cols) {
-      case 1: return DotColumns<1>(rows, k, a, lda, bt, ldbt, c, ldc);
-      case 2: return DotColumns<2>(rows, k, a, lda, bt, ldbt, c, ldc);
-      case 3: return DotColumns<3>(rows, k, a, lda, bt, ldbt, c, ldc);
-      case 4: return DotColumns<4>(rows, k, a, lda, bt, ldbt, c, ldc);
-      case 5: return DotColumns<5>(rows, k, a, lda, bt, ldbt, c, ldc);
-      case 6: return DotColumns<6>(rows, k, a, lda, bt, ldbt, c, ldc);
-      case 7: return DotColumns<7>(rows, k, a, lda, bt, ldbt, c, ldc);
-      case 8: return DotColumns<8>(rows, k, a, lda, bt, ldbt, c, ldc);
-      default: return;
-    }
+                             const T* bt, T* c, int64_t ldc) {
+    few_columns::Dot<DotOps>(rows, cols, k, a, lda, bt, c, ldc);
   }
 
   template <int NACC>
@@ -467,6 +445,7 @@ struct Kernels {
                         &MacroDirect,
                         &GemvN,
                         &GemvT,
+                        &PackFewColumnsB,
                         &GemmFewColumns,
                         &FmaLoop<NACC>,
                         narrow,

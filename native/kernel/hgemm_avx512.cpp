@@ -5,15 +5,14 @@
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__FMA__)
 #include "convert.h"
-#include "hgemm_dot.h"
+#include "few_columns.h"
 
 namespace nnbench::kernel {
 namespace {
 
-using hgemm::Dot;
-
 /** float16 weights, float32 B: 16 elements a step. */
-struct HalfF32 {
+struct HalfF32 : few_columns::Avx512FloatSums {
+  using A = uint16_t;
   static constexpr int W = 16;
   using VA = __m512;
   using VB = __m512;
@@ -25,10 +24,12 @@ struct HalfF32 {
   static inline __attribute__((always_inline)) __m512 Fma(__m512 acc, VA a, VB b) { return _mm512_fmadd_ps(a, b, acc); }
   static inline __attribute__((always_inline)) float ScalarA(uint16_t h) { return HalfToFloat(h); }
   static inline __attribute__((always_inline)) float ScalarB(B b) { return b; }
+  static inline __attribute__((always_inline)) B ToB(float b) { return b; }
 };
 
 /** bfloat16 weights widened to float32, float32 B: 16 elements a step. */
-struct Bf16F32 {
+struct Bf16F32 : few_columns::Avx512FloatSums {
+  using A = uint16_t;
   static constexpr int W = 16;
   using VA = __m512;
   using VB = __m512;
@@ -41,6 +42,7 @@ struct Bf16F32 {
   static inline __attribute__((always_inline)) __m512 Fma(__m512 acc, VA a, VB b) { return _mm512_fmadd_ps(a, b, acc); }
   static inline __attribute__((always_inline)) float ScalarA(uint16_t h) { return Bf16BitsToFloat(h); }
   static inline __attribute__((always_inline)) float ScalarB(B b) { return b; }
+  static inline __attribute__((always_inline)) B ToB(float b) { return b; }
 };
 
 /** Independent float32 FMA chains (the widening kernels multiply in float32). */
@@ -64,8 +66,19 @@ double FmaLoop(int64_t iters) {
   return static_cast<double>(iters) * kChains * 32;
 }
 
-const HalfKernels kHalf = {"avx512 f16c", false, 16, Dot<HalfF32>, FmaLoop, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr};
-const HalfKernels kBf16 = {"avx512 widen", false, 16, Dot<Bf16F32>, FmaLoop, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr};
+template <typename P>
+void PackDotB(int64_t k, int64_t cols, const float* b, int64_t ldb, void* dst) {
+  few_columns::PackB<P>(k, cols, b, ldb, static_cast<typename P::B*>(dst));
+}
+
+template <typename P>
+void Dot(int64_t rows, int64_t cols, int64_t k, const uint16_t* a, int64_t lda, const void* bt,
+         float* c, int64_t ldc) {
+  few_columns::Dot<P>(rows, cols, k, a, lda, static_cast<const typename P::B*>(bt), c, ldc);
+}
+
+const HalfKernels kHalf = {"avx512 f16c", 16, 4, PackDotB<HalfF32>, Dot<HalfF32>, FmaLoop, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr};
+const HalfKernels kBf16 = {"avx512 widen", 16, 4, PackDotB<Bf16F32>, Dot<Bf16F32>, FmaLoop, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr};
 
 }  // namespace
 

@@ -5,12 +5,13 @@
 
 #if defined(__AVX512F__) && defined(__AVX512BF16__)
 #include "convert.h"
-#include "hgemm_dot.h"
+#include "few_columns.h"
 
 namespace nnbench::kernel {
 namespace {
 
-struct Bf16Pairs {
+struct Bf16Pairs : few_columns::Avx512FloatSums {
+  using A = uint16_t;
   static constexpr int W = 32;
   using VA = __m512i;
   using VB = __m512i;
@@ -22,7 +23,17 @@ struct Bf16Pairs {
   }
   static inline __attribute__((always_inline)) float ScalarA(uint16_t h) { return Bf16BitsToFloat(h); }
   static inline __attribute__((always_inline)) float ScalarB(B b) { return Bf16BitsToFloat(b); }
+  static inline __attribute__((always_inline)) B ToB(float b) { return FloatToBf16Bits(b); }
 };
+
+void PackDotB(int64_t k, int64_t cols, const float* b, int64_t ldb, void* dst) {
+  few_columns::PackB<Bf16Pairs>(k, cols, b, ldb, static_cast<uint16_t*>(dst));
+}
+
+void Dot(int64_t rows, int64_t cols, int64_t k, const uint16_t* a, int64_t lda, const void* bt,
+         float* c, int64_t ldc) {
+  few_columns::Dot<Bf16Pairs>(rows, cols, k, a, lda, static_cast<const uint16_t*>(bt), c, ldc);
+}
 
 /** Independent vdpbf16ps chains: each instruction does 16 lanes x 2 pairs x 2 flops. */
 double PairsLoop(int64_t iters) {
@@ -141,7 +152,7 @@ void Macro(int64_t rows, int64_t cols, int64_t kc, const uint32_t* pa, const uin
   }
 }
 
-const HalfKernels kBf16Pairs = {"avx512bf16 pairs", true, 16, hgemm::Dot<Bf16Pairs>, PairsLoop,
+const HalfKernels kBf16Pairs = {"avx512bf16 pairs", 16, 2, PackDotB, Dot, PairsLoop,
                                 kMr, kNr, 512, kMr * 12, 1024, PackA, PackB, Macro};
 
 }  // namespace

@@ -43,12 +43,12 @@ struct KernelSet {
   /** y[j] = sum_p x[p] * B[p][j] for j < cols (B row-major, x and y contiguous). */
   void (*gemv_t)(int64_t k, int64_t cols, const T* x, const T* b, int64_t ldb, T* y);
 
-  /**
-   * C[rows x cols] = A * B for 1 <= cols <= few_columns, with B given transposed: `bt` holds cols
-   * rows of k elements, row stride ldbt.
-   */
+  /** Packs B (k x cols) for gemm_few_columns into `dst`: k rounded up to 16, times cols, elements. */
+  void (*pack_few_columns_b)(int64_t k, int64_t cols, const T* b, int64_t ldb, T* dst);
+
+  /** C[rows x cols] = A * B for 1 <= cols <= few_columns, with B packed by pack_few_columns_b. */
   void (*gemm_few_columns)(int64_t rows, int64_t cols, int64_t k, const T* a, int64_t lda,
-                           const T* bt, int64_t ldbt, T* c, int64_t ldc);
+                           const T* bt, T* c, int64_t ldc);
 
   /** Runs `iters` rounds of independent FMAs; returns the flops done. */
   double (*fma_loop)(int64_t iters);

@@ -58,6 +58,8 @@ function check(a16: Tensor, b: Tensor<"float32">, c: Tensor, roundsB: boolean): 
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], [7, 5, 3], [64, 48, 32], [127, 129, 131], [300, 1, 200], [512, 1, 512], [1, 512, 512], [256, 256, 256],
   [33, 2, 65], [70, 3, 31], [41, 4, 97], [9, 7, 33], [100, 8, 129], [19, 9, 64], [66, 12, 300], [35, 16, 257], [21, 17, 45], [40, 64, 70],
+  // Few columns deeper than one block of inner products (B's share of a block fills L1).
+  [37, 8, 5000], [13, 16, 2113], [21, 3, 9000],
 ];
 
 describe.each(gemmInfo().availableIsas)("16-bit weights on the %s path", (isa) => {

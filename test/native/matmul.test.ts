@@ -119,6 +119,8 @@ describe("matmul on larger and odd shapes", () => {
     [1000, 33, 17],
     [50, 40, 2600], // A read in place, several depth blocks
     [37, 300, 1100], // A packed, several depth blocks
+    [45, 3, 9001], // few columns: several depth blocks of inner products, odd tail
+    [23, 8, 4099], // few columns: each block's share of B fills L1
   ];
   for (const dtype of ["float32", "float64"] as const) {
     for (const isa of initial.availableIsas) {

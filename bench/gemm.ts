@@ -57,10 +57,9 @@ for (const threads of [1, 2]) {
     cases.push({ label: `f64 ${n}^3`, dtype: "float64", m: n, n, k: n, vector: false, threads, js: false });
   }
   cases.push({ label: "f32 4096x4096 @ 4096", dtype: "float32", m: 4096, n: 1, k: 4096, vector: true, threads, js: false });
-  for (const batch of [8, 16]) {
+  for (const batch of [8, 16, 32, 64]) {
     cases.push({ label: `f32 4096x4096 @ 4096x${batch}`, dtype: "float32", m: 4096, n: batch, k: 4096, vector: false, threads, js: false });
   }
-  cases.push({ label: "f32 4096x4096 @ 4096x64", dtype: "float32", m: 4096, n: 64, k: 4096, vector: false, threads, js: false });
 }
 for (const weights of ["bfloat16", "float16"] as const) {
   const short = weights === "bfloat16" ? "bf16" : "f16";
@@ -69,7 +68,7 @@ for (const weights of ["bfloat16", "float16"] as const) {
       cases.push({ label: `${short} ${n}^3`, dtype: "float32", weights, m: n, n, k: n, vector: false, threads, js: false });
     }
     cases.push({ label: `${short} 4096x4096 @ 4096`, dtype: "float32", weights, m: 4096, n: 1, k: 4096, vector: true, threads, js: false });
-    for (const batch of [8, 64]) {
+    for (const batch of [8, 16, 32, 64]) {
       cases.push({ label: `${short} 4096x4096 @ 4096x${batch}`, dtype: "float32", weights, m: 4096, n: batch, k: 4096, vector: false, threads, js: false });
     }
   }
@@ -352,11 +351,18 @@ console.log(
 console.log(`16-bit weights: bfloat16 few columns ${info.halfWeights.bfloat16.fewColumns}, wider ${info.halfWeights.bfloat16.wide}; float16 few columns ${info.halfWeights.float16.fewColumns}, wider ${info.halfWeights.float16.wide}`);
 const ourPeak = peak[info.isa];
 
+/** The path a 16-bit case takes: the few-column kernel up to 16 columns, else the wide one. */
+function halfPath(c: Case): string | undefined {
+  if (!c.weights) return undefined;
+  const paths = info.halfWeights[c.weights];
+  return c.n <= 16 ? paths.fewColumns : paths.wide;
+}
+
 /** The peak a case can reach: float32 FMA, half of it for float64, the bfloat16 pairs rate for bfloat16 weights on them. */
 function peakFor(c: Case): number | undefined {
   if (!ourPeak) return undefined;
   const t = c.threads === 1 ? 0 : 1;
-  if (c.weights === "bfloat16" && bf16Peak[t] > 0 && info.halfWeights.bfloat16.fewColumns.includes("pairs") && c.n <= 16) return bf16Peak[t];
+  if (c.weights === "bfloat16" && bf16Peak[t] > 0 && halfPath(c)?.includes("pairs")) return bf16Peak[t];
   return ourPeak[t] / (c.dtype === "float64" ? 2 : 1);
 }
 
@@ -407,6 +413,7 @@ for (const r of rows) console.log(line(r));
 console.log("% peak: of the measured FMA peak for the thread count (half of it for float64; the bfloat16 pairs peak for bfloat16 weights on the pairs kernel).");
 console.log("roofline: min(peak, n x the matrix-vector GFLOP/s of the same weights and threads in this run), i.e. weight bandwidth x arithmetic intensity; % roof: of that.");
 for (const note of npNotes) console.log(note);
+printHalfTable();
 for (const weights of [undefined, "bfloat16", "float16"] as const) {
   const mv1 = cases.findIndex((c) => c.vector && c.threads === 1 && c.weights === weights);
   const mv2 = cases.findIndex((c) => c.vector && c.threads === 2 && c.weights === weights);
@@ -415,4 +422,34 @@ for (const weights of [undefined, "bfloat16", "float16"] as const) {
   const bw = (g: number | undefined): string => (g === undefined ? "-" : `${((g / 2) * bytes).toFixed(1)} GB/s`);
   const peers = weights ? "" : `, NumPy ${bw(npResults[mv1])} / ${bw(npResults[mv2])}`;
   console.log(`Matrix-vector bandwidth (4096x4096 ${weights ?? "float32"} read once): nnbench ${bw(oursResults[mv1])} / ${bw(oursResults[mv2])} (1 / 2 threads)${peers}`);
+}
+
+/** 16-bit weights against float32 weights: each 16-bit case beside the float32 case of its shape. */
+function printHalfTable(): void {
+  const shapeOf = (c: Case): string => `${c.m}x${c.k} @ ${c.vector ? c.k : `${c.k}x${c.n}`}`;
+  const find = (c: Case, weights: Weights | undefined): number | undefined => {
+    const i = cases.findIndex((o) => o.weights === weights && o.dtype === "float32" && o.threads === c.threads && shapeOf(o) === shapeOf(c));
+    return i >= 0 ? oursResults[i] : undefined;
+  };
+  const seen = new Set<string>();
+  const table: string[][] = [];
+  for (const c of cases) {
+    const key = `${shapeOf(c)}/${c.threads}`;
+    if (c.weights !== "bfloat16" || seen.has(key)) continue;
+    seen.add(key);
+    const f32 = find(c, undefined);
+    const bf16 = find(c, "bfloat16");
+    const f16 = find(c, "float16");
+    const vs = (v: number | undefined): string => (v === undefined || f32 === undefined ? "-" : `${(v / f32).toFixed(2)}x`);
+    table.push([shapeOf(c), String(c.threads), fmt(f32), fmt(bf16), vs(bf16), fmt(f16), vs(f16)]);
+  }
+  if (table.length === 0) return;
+  const head = ["shape", "thr", "float32", "bfloat16", "vs f32", "float16", "vs f32"];
+  const w = head.map((h, i) => Math.max(h.length, ...table.map((r) => (r[i] ?? "").length)));
+  const show = (cells: string[]): string => `| ${cells.map((cell, i) => (i < 2 ? cell.padEnd(w[i] ?? 0) : cell.padStart(w[i] ?? 0))).join(" | ")} |`;
+  console.log("");
+  console.log("16-bit weights against float32 weights (GFLOP/s, same shape and threads, this run)");
+  console.log(show(head));
+  console.log(`|${w.map((x, i) => (i < 2 ? "-".repeat(x + 2) : `${"-".repeat(x + 1)}:`)).join("|")}|`);
+  for (const r of table) console.log(show(r));
 }

@@ -61,19 +61,63 @@ double PairsLoop(int64_t iters) {
 constexpr int kMr = 14;
 constexpr int kNr = 32;
 
-/** Packs rows x kc of A (bfloat16) into kMr-row panels: for each pair of depths, kMr 32-bit pairs. */
+/**
+ * Transposes a 16 x 16 block of 32-bit lanes in registers: afterwards v[c] holds lane c of every
+ * input row, in row order. Interleaves 32-bit lanes, then 64-bit lanes, then 128-bit blocks.
+ */
+inline void Transpose16(__m512i v[16]) {
+  __m512i a[16];
+  for (int i = 0; i < 8; ++i) {
+    a[2 * i] = _mm512_unpacklo_epi32(v[2 * i], v[2 * i + 1]);
+    a[2 * i + 1] = _mm512_unpackhi_epi32(v[2 * i], v[2 * i + 1]);
+  }
+  // b[4i + j], block k: column 4k + j of rows 4i .. 4i + 3.
+  __m512i b[16];
+  for (int i = 0; i < 4; ++i) {
+    b[4 * i + 0] = _mm512_unpacklo_epi64(a[4 * i + 0], a[4 * i + 2]);
+    b[4 * i + 1] = _mm512_unpackhi_epi64(a[4 * i + 0], a[4 * i + 2]);
+    b[4 * i + 2] = _mm512_unpacklo_epi64(a[4 * i + 1], a[4 * i + 3]);
+    b[4 * i + 3] = _mm512_unpackhi_epi64(a[4 * i + 1], a[4 * i + 3]);
+  }
+  for (int j = 0; j < 4; ++j) {
+    const __m512i c0 = _mm512_shuffle_i32x4(b[j], b[4 + j], 0x44);
+    const __m512i c1 = _mm512_shuffle_i32x4(b[j], b[4 + j], 0xee);
+    const __m512i c2 = _mm512_shuffle_i32x4(b[8 + j], b[12 + j], 0x44);
+    const __m512i c3 = _mm512_shuffle_i32x4(b[8 + j], b[12 + j], 0xee);
+    v[0 + j] = _mm512_shuffle_i32x4(c0, c2, 0x88);
+    v[4 + j] = _mm512_shuffle_i32x4(c0, c2, 0xdd);
+    v[8 + j] = _mm512_shuffle_i32x4(c1, c3, 0x88);
+    v[12 + j] = _mm512_shuffle_i32x4(c1, c3, 0xdd);
+  }
+}
+
+/**
+ * Packs rows x kc of A (bfloat16) into kMr-row panels: for each pair of depths, kMr 32-bit pairs.
+ * Sixteen pairs of every row at a time are transposed in registers; the rest one by one.
+ */
 void PackA(int64_t rows, int64_t kc, const uint16_t* a, int64_t lda, uint32_t* dst) {
+  static_assert(kMr <= 16, "a panel's rows fit one 16 x 16 transpose");
   const int64_t pairs = (kc + 1) / 2;
+  const int64_t whole = kc / 32 * 16;  // pairs in whole groups of 16 (32 depths)
+  const __mmask16 panel_mask = static_cast<__mmask16>((1u << kMr) - 1);
   for (int64_t i0 = 0; i0 < rows; i0 += kMr) {
     const int64_t panel_rows = rows - i0 < kMr ? rows - i0 : kMr;
+    for (int64_t q0 = 0; q0 < whole; q0 += 16) {
+      __m512i v[16];
+      for (int r = 0; r < 16; ++r) {
+        v[r] = r < panel_rows ? _mm512_loadu_si512(a + (i0 + r) * lda + 2 * q0) : _mm512_setzero_si512();
+      }
+      Transpose16(v);
+      for (int c = 0; c < 16; ++c) _mm512_mask_storeu_epi32(dst + (q0 + c) * kMr, panel_mask, v[c]);
+    }
     for (int64_t r = 0; r < kMr; ++r) {
       uint32_t* out = dst + r;
       if (r >= panel_rows) {
-        for (int64_t q = 0; q < pairs; ++q) out[q * kMr] = 0;
+        for (int64_t q = whole; q < pairs; ++q) out[q * kMr] = 0;
         continue;
       }
       const uint16_t* row = a + (i0 + r) * lda;
-      int64_t q = 0;
+      int64_t q = whole;
       for (; 2 * q + 1 < kc; ++q) {
         uint32_t pair;
         __builtin_memcpy(&pair, row + 2 * q, 4);

@@ -35,10 +35,7 @@ namespace {
 #define NNBENCH_INLINE inline __attribute__((always_inline))
 
 /** Bytes of packed B one depth block may take: most of L1, leaving room for A's lines. */
-#ifndef NNB_L1
-#define NNB_L1 24
-#endif
-constexpr int64_t kL1Bytes = NNB_L1 * 1024;
+constexpr int64_t kL1Bytes = 32 * 1024;
 
 /** The most columns one block of sums takes; wider products run in groups of this many. */
 constexpr int kGroupColumns = 8;

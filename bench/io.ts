@@ -2,17 +2,18 @@
  * Loading speed of .npy files and of a stored .npz member: nnbench (sync, async, and
  * memory-mapped, which is O(1) and so reads as a huge "GB/s") against NumPy's np.load and Node's
  * readFileSync, on the same data in the page cache, in one run. nnbench checks the .npz member's
- * CRC-32 as it reads it, as NumPy (Python's zipfile) does. Prints GB/s and ratios.
+ * CRC-32 as it reads it, as NumPy (Python's zipfile) does. Prints GB/s and ratios. Also loads the
+ * .npy as a bfloat16 model (converted while it streams) and prints its peaks against the float32 size.
  *
  *   npm run bench:io [-- --mib 1024 --repeat 5]
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
-import { Tensor, loadNpy, loadNpySync, loadNpz, loadNpzSync, saveNpySync, saveNpzSync } from "nnbench";
+import { Model, Tensor, loadNpy, loadNpySync, loadNpz, loadNpzSync, nativeMemory, resetNativePeak, saveNpySync, saveNpzSync } from "nnbench";
 
 const { values } = parseArgs({
   options: { mib: { type: "string", default: "1024" }, repeat: { type: "string", default: "5" } },
@@ -59,6 +60,38 @@ function print(title: string, rows: Row[]): void {
   }
 }
 
+/** The resident high-water mark in bytes (Linux), after resetting it when `reset`; undefined elsewhere. */
+function residentPeak(reset: boolean): number | undefined {
+  try {
+    if (reset) writeFileSync("/proc/self/clear_refs", "5");
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+    return hwm ? Number(hwm[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Model.load(path, { dtype: "bfloat16" }): time and peaks against the 16-bit size plus 64 MiB. */
+function convertingLoad(path: string): void {
+  const MiB = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
+  const rssBefore = residentPeak(true);
+  const nativeBefore = nativeMemory().bytes;
+  resetNativePeak();
+  const start = process.hrtime.bigint();
+  const model = Model.load(path, { dtype: "bfloat16" });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const nativePeak = nativeMemory().peakBytes - nativeBefore;
+  const rssPeak = residentPeak(false);
+  model.dispose();
+  const half = bytes / 2;
+  console.log(`\nLoading the ${mib} MiB float32 .npy as bfloat16 (Model.load(path, { dtype: "bfloat16" }))\n`);
+  console.log(`time ${seconds.toFixed(2)} s (${(bytes / seconds / 1e9).toFixed(2)} GB/s of float32 read)`);
+  console.log(`native peak ${MiB(nativePeak)}: the bfloat16 model (${MiB(half)}) + ${MiB(nativePeak - half)} (target: at most 64 MiB over)`);
+  if (rssBefore !== undefined && rssPeak !== undefined) {
+    console.log(`resident peak growth ${MiB(rssPeak - rssBefore)}: the model + ${MiB(rssPeak - rssBefore - half)}`);
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), "nnbench-io-"));
 const npy = join(dir, "array.npy");
 const npz = join(dir, "arrays.npz");
@@ -70,6 +103,7 @@ try {
     saveNpySync(npy, t);
     saveNpzSync(npz, { array: t });
   }
+  convertingLoad(npy); // first, before the buffers below raise this process's resident size
   readFileSync(npy); // into the page cache
   readFileSync(npz);
 

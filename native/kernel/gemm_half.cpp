@@ -142,7 +142,8 @@ const HalfKernels* ActiveHalfKernels(DType weights) {
 
 double HalfPeakGflops(DType weights, double seconds, int threads) {
   const HalfKernels* hk = ActiveHalfKernels(weights);
-  return hk == nullptr ? 0 : LoopPeakGflops(hk->fma_loop, seconds, threads);
+  if (hk == nullptr) return 0;
+  return hk->fma_loop != nullptr ? LoopPeakGflops(hk->fma_loop, seconds, threads) : FmaPeakGflops(seconds, threads);
 }
 
 const char* HalfPath(DType weights, int64_t n) {

@@ -25,7 +25,10 @@ struct HalfKernels {
   /** C[rows x cols] = A * B for 1 <= cols <= max_columns, with B packed by pack_dot_b. */
   void (*dot)(int64_t rows, int64_t cols, int64_t k, const uint16_t* a, int64_t lda, const void* bt,
               float* c, int64_t ldc);
-  /** Runs `iters` rounds of independent multiply-adds of this kernel's kind; returns the flops. */
+  /**
+   * Runs `iters` rounds of independent multiply-adds of this kernel's kind; returns the flops.
+   * nullptr: the kernel multiplies with float32 FMA, whose peak FmaPeakGflops measures.
+   */
   double (*fma_loop)(int64_t iters);
 
   // The blocked path for wider products (nullptr pack_a: none, they convert A to float32). A and

@@ -45,27 +45,6 @@ struct Bf16F32 : few_columns::Avx512FloatSums {
   static inline __attribute__((always_inline)) B ToB(float b) { return b; }
 };
 
-/** Independent float32 FMA chains (the widening kernels multiply in float32). */
-double FmaLoop(int64_t iters) {
-  constexpr int kChains = 12;
-  volatile float seed = 1.0f / (1 << 20);
-  const __m512 mul = _mm512_set1_ps(1.0f - seed);
-  const __m512 add = _mm512_set1_ps(seed);
-  __m512 acc[kChains];
-  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_set1_ps(seed * static_cast<float>(j + 1));
-  for (int64_t it = 0; it < iters; ++it) {
-#pragma GCC unroll 12
-    for (int j = 0; j < kChains; ++j) acc[j] = _mm512_fmadd_ps(acc[j], mul, add);
-  }
-  __m512 total = acc[0];
-  for (int j = 1; j < kChains; ++j) total = _mm512_add_ps(total, acc[j]);
-  alignas(64) float out[16];
-  _mm512_store_ps(out, total);
-  volatile float sink = out[0];
-  (void)sink;
-  return static_cast<double>(iters) * kChains * 32;
-}
-
 template <typename P>
 void PackDotB(int64_t k, int64_t cols, const float* b, int64_t ldb, void* dst) {
   few_columns::PackB<P>(k, cols, b, ldb, static_cast<typename P::B*>(dst));
@@ -77,8 +56,8 @@ void Dot(int64_t rows, int64_t cols, int64_t k, const uint16_t* a, int64_t lda, 
   few_columns::Dot<P>(rows, cols, k, a, lda, static_cast<const typename P::B*>(bt), c, ldc);
 }
 
-const HalfKernels kHalf = {"avx512 f16c", 16, 4, PackDotB<HalfF32>, Dot<HalfF32>, FmaLoop, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr};
-const HalfKernels kBf16 = {"avx512 widen", 16, 4, PackDotB<Bf16F32>, Dot<Bf16F32>, FmaLoop, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr};
+const HalfKernels kHalf = {"avx512 f16c", 16, 4, PackDotB<HalfF32>, Dot<HalfF32>, nullptr, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr};
+const HalfKernels kBf16 = {"avx512 widen", 16, 4, PackDotB<Bf16F32>, Dot<Bf16F32>, nullptr, 0, 0, 0, 0, 0, nullptr, nullptr, nullptr};
 
 }  // namespace
 

@@ -172,6 +172,10 @@ bool IsFloatDType(DType dtype) {
 
 const ConvertKernels* ConvertKernelsPortable() { return &kPortable; }
 
+WidenFn ActiveWiden(DType half) {
+  return half == DType::kBfloat16 ? Active().bf16_to_f32 : Active().f16_to_f32;
+}
+
 const char* ConvertPath(DType half) {
   const ConvertKernels& k = Active();
   if (half == DType::kFloat16 && std::strcmp(k.name, "avx512bf16") == 0) return "avx512";

@@ -21,6 +21,15 @@ bool IsFloatDType(DType dtype);
  */
 bool ConvertFloats(const void* src, DType from, void* dst, DType to, size_t count);
 
+/** Widens `count` 16-bit values to float32, exactly. */
+using WidenFn = void (*)(const uint16_t* src, float* dst, size_t count);
+
+/**
+ * The routine ConvertFloats widens `half` (bfloat16 or float16) with now, on the calling thread,
+ * for callers that widen many short rows.
+ */
+WidenFn ActiveWiden(DType half);
+
 /** The instructions the float32 <-> `half` conversions run now, e.g. "avx512bf16" or "portable". */
 const char* ConvertPath(DType half);
 

@@ -20,13 +20,11 @@ namespace {
 
 // Products below this many flops run on the calling thread.
 constexpr double kMinParallelFlops = 2e6;
-// Rows of A converted to float32 at a time on the conversion path: about this many elements.
-constexpr int64_t kConvertBlockElems = int64_t{1} << 20;
 
 int64_t RoundUp(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
 thread_local Scratch t_b_scratch;      // B packed for the few-column path
-thread_local Scratch t_block_scratch;  // rows of A in float32 (conversion path)
+thread_local Scratch t_block_scratch;  // packed blocks of A and B (blocked path)
 constexpr size_t kKeepScratchBytes = size_t{16} << 20;
 
 using HalfProduct = Product<uint16_t, float>;
@@ -57,77 +55,124 @@ void RunDot(const HalfKernels& hk, const HalfProduct& p) {
   SharedPool().Run(threads, job, /*cancellable=*/true);
 }
 
+/** Asks for the cache lines of `bytes` bytes from `p` ahead of their use. */
+void PrefetchRun(const void* p, int64_t bytes) {
+  const char* c = static_cast<const char*>(p);
+  for (int64_t at = 0; at < bytes; at += 64) __builtin_prefetch(c + at, 0, 3);
+}
+
+/** The register tile and cache blocking of a blocked path. */
+struct Blocking {
+  int64_t mr, nr, kc, mc, nc;
+};
+
+/** The blocked path of an ISA's own 16-bit kernel: A and B packed as pairs along the depth. */
+struct PairsScheme {
+  const HalfKernels& hk;
+
+  Blocking Tile() const { return {hk.mr, hk.nr, hk.kc, hk.mc, hk.nc}; }
+  size_t ABytes(int64_t rows, int64_t kc) const { return static_cast<size_t>(RoundUp(rows, hk.mr) * ((kc + 1) / 2)) * 4; }
+  size_t BBytes(int64_t kc, int64_t cols) const { return static_cast<size_t>(RoundUp(cols, hk.nr) * ((kc + 1) / 2)) * 4; }
+  void PackA(int64_t rows, int64_t kc, const uint16_t* a, int64_t lda, void* dst) const {
+    hk.pack_a(rows, kc, a, lda, static_cast<uint32_t*>(dst));
+  }
+  void PackB(int64_t kc, int64_t cols, const float* b, int64_t ldb, void* dst) const {
+    hk.pack_b(kc, cols, b, ldb, static_cast<uint16_t*>(dst));
+  }
+  void Macro(int64_t rows, int64_t cols, int64_t kc, const void* pa, const void* pb, float* c,
+             int64_t ldc, bool accumulate) const {
+    hk.macro(rows, cols, kc, static_cast<const uint32_t*>(pa), static_cast<const uint16_t*>(pb), c, ldc, accumulate);
+  }
+};
+
+/**
+ * The float32 kernel's blocked path, with A's 16-bit rows converted to float32 as they are packed
+ * (the float32 kernel packs A as rows a_ld elements apart, so packing is a row conversion).
+ */
+struct WidenScheme {
+  WidenFn widen;
+  const KernelSet<float>& ks;
+
+  Blocking Tile() const { return {ks.mr, ks.nr, ks.kc, ks.mc, ks.nc}; }
+  size_t ABytes(int64_t rows, int64_t) const { return static_cast<size_t>(RoundUp(rows, ks.mr) * ks.a_ld) * 4; }
+  size_t BBytes(int64_t kc, int64_t cols) const { return static_cast<size_t>(RoundUp(cols, ks.nr) * kc) * 4; }
+  void PackA(int64_t rows, int64_t kc, const uint16_t* a, int64_t lda, void* dst) const {
+    // A block's rows are short runs a row stride apart, which the hardware prefetcher meets cold
+    // on every row: each row's run is requested a few rows ahead.
+    constexpr int64_t kAhead = 16;
+    for (int64_t i = 0; i < std::min(kAhead, rows); ++i) PrefetchRun(a + i * lda, kc * 2);
+    auto* out = static_cast<float*>(dst);
+    for (int64_t i = 0; i < RoundUp(rows, ks.mr); ++i, out += ks.a_ld) {
+      if (i + kAhead < rows) PrefetchRun(a + (i + kAhead) * lda, kc * 2);
+      if (i < rows) {
+        widen(a + i * lda, out, static_cast<size_t>(kc));
+      } else {
+        std::fill(out, out + kc, 0.0f);  // rows past the edge: their sums are never stored
+      }
+    }
+  }
+  void PackB(int64_t kc, int64_t cols, const float* b, int64_t ldb, void* dst) const {
+    ks.pack_b(kc, cols, b, ldb, static_cast<float*>(dst));
+  }
+  void Macro(int64_t rows, int64_t cols, int64_t kc, const void* pa, const void* pb, float* c,
+             int64_t ldc, bool accumulate) const {
+    ks.macro(rows, cols, kc, static_cast<const float*>(pa), static_cast<const float*>(pb), c, ldc, accumulate);
+  }
+};
+
 /** This thread's share of a blocked product: rows [r0, r1) x columns [c0, c1) of C. */
-void BlockedShare(const HalfKernels& hk, const HalfProduct& p, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+template <typename Scheme>
+void BlockedShare(const Scheme& s, const HalfProduct& p, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
   if (r1 <= r0 || c1 <= c0) return;
-  const int64_t pairs = (hk.kc + 1) / 2;
-  const int64_t a_panels = (std::min<int64_t>(hk.mc, r1 - r0) + hk.mr - 1) / hk.mr;
-  const int64_t b_panels = (std::min<int64_t>(hk.nc, c1 - c0) + hk.nr - 1) / hk.nr;
-  const size_t a_bytes = static_cast<size_t>(a_panels * hk.mr * pairs) * 4;
-  const size_t b_bytes = static_cast<size_t>(b_panels * hk.nr * pairs) * 4;
-  uint8_t* space = static_cast<uint8_t*>(t_block_scratch.Get(RoundUp(static_cast<int64_t>(a_bytes), 64) + b_bytes));
-  auto* pa = reinterpret_cast<uint32_t*>(space);
-  auto* pb = reinterpret_cast<uint16_t*>(space + RoundUp(static_cast<int64_t>(a_bytes), 64));
-  for (int64_t jc = c0; jc < c1; jc += hk.nc) {
-    const int64_t nc = std::min<int64_t>(hk.nc, c1 - jc);
-    for (int64_t pc = 0; pc < p.k; pc += hk.kc) {
-      const int64_t kc = std::min<int64_t>(hk.kc, p.k - pc);
-      hk.pack_b(kc, nc, p.b + pc * p.ldb + jc, p.ldb, pb);
-      for (int64_t ic = r0; ic < r1; ic += hk.mc) {
-        const int64_t mc = std::min<int64_t>(hk.mc, r1 - ic);
-        hk.pack_a(mc, kc, p.a + ic * p.lda + pc, p.lda, pa);
-        hk.macro(mc, nc, kc, pa, pb, p.c + ic * p.ldc + jc, p.ldc, pc > 0);
+  const Blocking t = s.Tile();
+  const size_t a_bytes = RoundUp(static_cast<int64_t>(s.ABytes(std::min(t.mc, r1 - r0), t.kc)), 64);
+  const size_t b_bytes = s.BBytes(t.kc, std::min(t.nc, c1 - c0));
+  uint8_t* pa = static_cast<uint8_t*>(t_block_scratch.Get(a_bytes + b_bytes));
+  uint8_t* pb = pa + a_bytes;
+  for (int64_t jc = c0; jc < c1; jc += t.nc) {
+    const int64_t nc = std::min(t.nc, c1 - jc);
+    for (int64_t pc = 0; pc < p.k; pc += t.kc) {
+      const int64_t kc = std::min(t.kc, p.k - pc);
+      s.PackB(kc, nc, p.b + pc * p.ldb + jc, p.ldb, pb);
+      for (int64_t ic = r0; ic < r1; ic += t.mc) {
+        const int64_t mc = std::min(t.mc, r1 - ic);
+        s.PackA(mc, kc, p.a + ic * p.lda + pc, p.lda, pa);
+        s.Macro(mc, nc, kc, pa, pb, p.c + ic * p.ldc + jc, p.ldc, pc > 0);
       }
     }
   }
 }
 
 /**
- * Wider products on a kernel with its own blocked path: threads split the columns in whole
- * panels when there are enough, else the rows; each packs its own blocks, with no barrier.
+ * Wider products: threads split the columns in whole panels when there are enough, else the
+ * rows; each packs its own blocks, with no barrier.
  */
-void RunBlocked(const HalfKernels& hk, const HalfProduct& p) {
+template <typename Scheme>
+void RunBlocked(const Scheme& s, const HalfProduct& p) {
   const double flops = 2.0 * p.m * p.n * p.k;
   int threads = flops >= kMinParallelFlops ? GetNumThreads() : 1;
   std::unique_lock<std::mutex> lease(SharedPool().lease(), std::defer_lock);
   if (threads > 1 && !lease.try_lock()) threads = 1;
   if (threads == 1) {
-    BlockedShare(hk, p, 0, p.m, 0, p.n);
+    BlockedShare(s, p, 0, p.m, 0, p.n);
     return;
   }
-  const int64_t panels = (p.n + hk.nr - 1) / hk.nr;
+  const Blocking t = s.Tile();
+  const int64_t panels = (p.n + t.nr - 1) / t.nr;
   const bool by_columns = panels >= 2 * threads;
   auto job = [&](int tid) {
     if (by_columns) {
-      const int64_t c0 = std::min(p.n, panels * tid / threads * hk.nr);
-      const int64_t c1 = std::min(p.n, panels * (tid + 1) / threads * hk.nr);
-      BlockedShare(hk, p, 0, p.m, c0, c1);
+      const int64_t c0 = std::min(p.n, panels * tid / threads * t.nr);
+      const int64_t c1 = std::min(p.n, panels * (tid + 1) / threads * t.nr);
+      BlockedShare(s, p, 0, p.m, c0, c1);
     } else {
-      const int64_t tiles = (p.m + hk.mr - 1) / hk.mr;
-      const int64_t r0 = std::min(p.m, tiles * tid / threads * hk.mr);
-      const int64_t r1 = std::min(p.m, tiles * (tid + 1) / threads * hk.mr);
-      BlockedShare(hk, p, r0, r1, 0, p.n);
+      const int64_t tiles = (p.m + t.mr - 1) / t.mr;
+      const int64_t r0 = std::min(p.m, tiles * tid / threads * t.mr);
+      const int64_t r1 = std::min(p.m, tiles * (tid + 1) / threads * t.mr);
+      BlockedShare(s, p, r0, r1, 0, p.n);
     }
   };
   SharedPool().Run(threads, job);
-}
-
-/** Any shape: blocks of A's rows converted to float32, each multiplied by the float32 kernel. */
-void RunConverted(DType weights, const HalfProduct& p) {
-  const int64_t rows = std::min(p.m, std::max<int64_t>(64, RoundUp(kConvertBlockElems / std::max<int64_t>(p.k, 1), 16)));
-  float* block = static_cast<float*>(t_block_scratch.Get(static_cast<size_t>(rows * p.k) * sizeof(float)));
-  const BatchItem at{0, 0, 0};
-  for (int64_t i = 0; i < p.m; i += rows) {
-    const int64_t r = std::min(rows, p.m - i);
-    if (p.lda == p.k) {
-      ConvertFloats(p.a + i * p.lda, weights, block, DType::kFloat32, static_cast<size_t>(r * p.k));
-    } else {
-      for (int64_t q = 0; q < r; ++q) {
-        ConvertFloats(p.a + (i + q) * p.lda, weights, block + q * p.k, DType::kFloat32, p.k);
-      }
-    }
-    Gemm(r, p.n, p.k, block, p.k, p.b, p.ldb, p.c + i * p.ldc, p.ldc, &at, 1);
-  }
 }
 
 }  // namespace
@@ -149,7 +194,7 @@ double HalfPeakGflops(DType weights, double seconds, int threads) {
 const char* HalfPath(DType weights, int64_t n) {
   const HalfKernels* hk = ActiveHalfKernels(weights);
   if (hk != nullptr && (n <= hk->max_columns || hk->pack_a != nullptr)) return hk->name;
-  return "float32 after conversion";
+  return "float32 kernel, converted while packed";
 }
 
 void GemmHalf(DType weights, int64_t m, int64_t n, int64_t k, const uint16_t* a, int64_t lda,
@@ -164,9 +209,9 @@ void GemmHalf(DType weights, int64_t m, int64_t n, int64_t k, const uint16_t* a,
     } else if (hk != nullptr && n <= hk->max_columns) {
       RunDot(*hk, p);
     } else if (hk != nullptr && hk->pack_a != nullptr) {
-      RunBlocked(*hk, p);
+      RunBlocked(PairsScheme{*hk}, p);
     } else {
-      RunConverted(weights, p);
+      RunBlocked(WidenScheme{ActiveWiden(weights), ActiveKernels<float>()}, p);
     }
   }
   t_b_scratch.Trim(kKeepScratchBytes);

@@ -1,8 +1,8 @@
 // Products with 16-bit weights: C (float32) = A (bfloat16 or float16) * B (float32), accumulated in
 // float32. Few-column products (a model applied to 1..16 inputs) stream A in its 16-bit form,
 // half the bytes of float32 weights; with AVX512_BF16, bfloat16 weights multiply in bfloat16 pairs
-// (vdpbf16ps) with B rounded to bfloat16. Other products convert A to float32 one block of rows at
-// a time and run the float32 kernel on it.
+// (vdpbf16ps) with B rounded to bfloat16, wider products too, on a register tile of their own. Other
+// products run the float32 kernel's blocked path, with A widened to float32 as it is packed.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +45,7 @@ struct HalfKernels {
 const HalfKernels* HalfKernelsAvx512(DType weights);      // nullptr when this build has none
 const HalfKernels* HalfKernelsAvx512Bf16(DType weights);  // bfloat16 only
 
-/** The few-column kernels for `weights` under the active ISA, or nullptr (conversion path only). */
+/** The 16-bit kernels for `weights` under the active ISA, or nullptr (the float32 kernel then takes them, converted while packed). */
 const HalfKernels* ActiveHalfKernels(DType weights);
 
 /** Gemm with 16-bit A (`weights`: kBfloat16 or kFloat16); B and C float32. As Gemm otherwise. */

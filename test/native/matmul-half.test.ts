@@ -87,8 +87,8 @@ describe("16-bit weights", () => {
   it("reports the paths, works async and in batches, and refuses other mixes", async () => {
     const info = gemmInfo().halfWeights;
     expect(Object.keys(info).sort()).toEqual(["bfloat16", "float16"]);
-    expect(info.float16.wide).toBe("float32 after conversion");
-    expect(["float32 after conversion", "avx512bf16 pairs"]).toContain(info.bfloat16.wide);
+    expect(info.float16.wide).toBe("float32 kernel, converted while packed");
+    expect(["float32 kernel, converted while packed", "avx512bf16 pairs"]).toContain(info.bfloat16.wide);
     using a32 = randomTensor([3, 40, 24]);
     using a16 = a32.astype("bfloat16");
     using b = randomTensor([24, 5]);

@@ -107,6 +107,9 @@ void PackA(int64_t rows, int64_t kc, const uint16_t* a, int64_t lda, uint32_t* d
       for (int r = 0; r < 16; ++r) {
         v[r] = r < panel_rows ? _mm512_loadu_si512(a + (i0 + r) * lda + 2 * q0) : _mm512_setzero_si512();
       }
+      // The next panel's rows, a row stride apart, are short runs the hardware prefetcher meets
+      // cold: their lines are requested one panel ahead.
+      for (int r = 0; r < kMr && i0 + kMr + r < rows; ++r) __builtin_prefetch(a + (i0 + kMr + r) * lda + 2 * q0, 0, 3);
       Transpose16(v);
       for (int c = 0; c < 16; ++c) _mm512_mask_storeu_epi32(dst + (q0 + c) * kMr, panel_mask, v[c]);
     }

@@ -38,9 +38,12 @@ export interface CoreBinding {
   resetNativePeak(): void;
   readInto(fd: number, position: number, storage: NativeStorage, offset: number, length: number): number;
   readIntoAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number): Promise<number>;
-  /** `readInto` that also computes the CRC-32 of the bytes read, on the threads that read them. */
-  readIntoChecked(fd: number, position: number, storage: NativeStorage, offset: number, length: number): CheckedRead;
-  readIntoCheckedAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number): Promise<CheckedRead>;
+  /**
+   * `readInto` that also continues the CRC-32 `crc` (default 0) over the bytes read, on the threads
+   * that read them.
+   */
+  readIntoChecked(fd: number, position: number, storage: NativeStorage, offset: number, length: number, crc?: number): CheckedRead;
+  readIntoCheckedAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number, crc?: number): Promise<CheckedRead>;
   writeFrom(fd: number, position: number, storage: NativeStorage, offset: number, length: number): void;
   writeFromAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number): Promise<void>;
   byteSwap(storage: NativeStorage, itemSize: number): void;

@@ -1,9 +1,12 @@
 /**
  * Finds and loads the compiled addon, and declares the whole native surface as one type.
- * This is the only module that touches the `.node` file.
+ * This is the only module that touches the `.node` file. The addon is loaded on first use, not on
+ * import, so `import "nnbench"` (and commands that read results without tensors) costs no native
+ * library.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -170,5 +173,23 @@ function loadAddon(): Addon {
   );
 }
 
-/** The loaded addon. */
-export const addon: Addon = loadAddon();
+let loaded: Addon | undefined;
+
+/** The addon, loaded now if it was not yet; throws `AddonLoadError` when it cannot be. */
+function loadedAddon(): Addon {
+  if (loaded === undefined) {
+    const native = loadAddon();
+    // Products may use every core this process may run on (the addon alone would count every core of the machine).
+    native.setGemmThreads(Math.max(1, Math.min(1024, availableParallelism())));
+    loaded = native;
+  }
+  return loaded;
+}
+
+/**
+ * The addon. It is loaded when one of its members is first read, so a missing or broken addon
+ * raises `AddonLoadError` at the first native call, not at import.
+ */
+export const addon: Addon = new Proxy({} as Addon, {
+  get: (_target, key) => Reflect.get(loadedAddon(), key),
+});

@@ -46,6 +46,19 @@ function corrupt(source: string, name: string, offset: (bytes: Uint8Array) => nu
   return path;
 }
 
+/**
+ * A copy of `source` whose first `.npy` header has a tab for its last padding space: the header pads
+ * with spaces up to its newline, and a tab in their place still parses, so only the CRC-32 tells.
+ */
+function tabInHeaderPadding(source: string, name: string): string {
+  const path = join(dir, name);
+  const bytes = new Uint8Array(readFileSync(source));
+  expect(bytes[dataOffset(bytes) - 2]).toBe(0x20);
+  bytes[dataOffset(bytes) - 2] = 0x09;
+  writeFileSync(path, bytes);
+  return path;
+}
+
 /** One way to load a file, blocking and not, each returning what it loaded. */
 interface Loads {
   sync(): unknown;
@@ -104,12 +117,7 @@ describe("stored .npz members with a wrong CRC-32", () => {
   });
 
   it("are refused when the padding of a .npy header changed", async () => {
-    // The header pads with spaces up to its newline; a tab in their place still parses.
-    const path = join(dir, "header-pad.npz");
-    const bytes = new Uint8Array(readFileSync(source));
-    expect(bytes[dataOffset(bytes) - 2]).toBe(0x20);
-    bytes[dataOffset(bytes) - 2] = 0x09;
-    writeFileSync(path, bytes);
+    const path = tabInHeaderPadding(source, "header-pad.npz");
     await expectRefused(npzLoads(path), storedCrc("weights.npy"));
   });
 
@@ -191,11 +199,7 @@ describe("converting loads (Model.load with a 16-bit dtype) of members with a wr
   });
 
   it("refuse a stored member whose .npy header changed (its bytes are in the CRC too)", async () => {
-    const path = join(dir, "convert-header-pad.npz");
-    const bytes = new Uint8Array(readFileSync(stored));
-    expect(bytes[dataOffset(bytes) - 2]).toBe(0x20);
-    bytes[dataOffset(bytes) - 2] = 0x09;
-    writeFileSync(path, bytes);
+    const path = tabInHeaderPadding(stored, "convert-header-pad.npz");
     await expectRefused(convertingLoads(path, "bfloat16"), storedCrc("weights.npy"));
   });
 

@@ -14,19 +14,6 @@ namespace {
 
 constexpr Crc32Kind kKinds[] = {Crc32Kind::kVpclmulqdq, Crc32Kind::kPclmulqdq, Crc32Kind::kTable};
 
-/** Reads an optional CRC-32 value (an integer 0..2^32-1); 0 when absent. */
-bool GetCrc(const Napi::CallbackInfo& info, size_t i, const char* name, uint32_t* out) {
-  *out = 0;
-  if (info.Length() <= i || info[i].IsUndefined()) return true;
-  uint64_t v = 0;
-  if (!GetIndex(info, i, name, &v) || v > 0xFFFFFFFFu) {
-    if (!info.Env().IsExceptionPending()) ThrowArgError(info.Env(), name, "a CRC-32 (0 to 2^32-1)");
-    return false;
-  }
-  *out = static_cast<uint32_t>(v);
-  return true;
-}
-
 /** Reads an optional implementation name; the active one when absent. */
 bool GetKind(const Napi::CallbackInfo& info, size_t i, Crc32Kind* out) {
   *out = Crc32Active();
@@ -56,7 +43,7 @@ Napi::Value Crc32Binding(const Napi::CallbackInfo& info) {
     Napi::TypedArray view = info[0].As<Napi::TypedArray>();
     uint32_t crc = 0;
     Crc32Kind kind = Crc32Kind::kTable;
-    if (!GetCrc(info, 1, "value", &crc) || !GetKind(info, 2, &kind)) return env.Undefined();
+    if (!GetOptionalCrc(info, 1, "value", &crc) || !GetKind(info, 2, &kind)) return env.Undefined();
     const size_t bytes = view.ByteLength();
     // A detached or empty view has no bytes to read (and possibly no buffer at all).
     if (bytes == 0) return Napi::Number::New(env, crc);
@@ -72,7 +59,7 @@ Napi::Value Crc32CombineBinding(const Napi::CallbackInfo& info) {
     uint32_t a = 0;
     uint32_t b = 0;
     uint64_t length = 0;
-    if (!GetCrc(info, 0, "crcA", &a) || !GetCrc(info, 1, "crcB", &b) ||
+    if (!GetOptionalCrc(info, 0, "crcA", &a) || !GetOptionalCrc(info, 1, "crcB", &b) ||
         !GetIndex(info, 2, "lengthB", &length)) {
       return env.Undefined();
     }

@@ -42,6 +42,19 @@ inline bool GetBool(const Napi::CallbackInfo& info, size_t i, const char* name, 
   return true;
 }
 
+/** Reads an optional CRC-32 value (an integer 0..2^32-1); 0 when absent or undefined. */
+inline bool GetOptionalCrc(const Napi::CallbackInfo& info, size_t i, const char* name, uint32_t* out) {
+  *out = 0;
+  if (info.Length() <= i || info[i].IsUndefined()) return true;
+  uint64_t v = 0;
+  if (!GetIndex(info, i, name, &v) || v > 0xFFFFFFFFu) {
+    if (!info.Env().IsExceptionPending()) ThrowArgError(info.Env(), name, "a CRC-32 (0 to 2^32-1)");
+    return false;
+  }
+  *out = static_cast<uint32_t>(v);
+  return true;
+}
+
 /**
  * Runs a binding body and turns any C++ exception into a JavaScript Error, so that none escapes
  * into Node-API.

@@ -15,7 +15,13 @@ namespace nnbench {
 
 namespace {
 
-/** The arguments shared by reads and writes: (fd, position, storage, offset, length). */
+/** What a file range request does. */
+enum class RangeOp { kRead, kReadChecked, kWrite };
+
+/**
+ * The arguments shared by reads and writes: (fd, position, storage, offset, length), and for a
+ * checked read an optional sixth, the CRC-32 to continue from.
+ */
 struct FileRange {
   int fd = -1;
   uint64_t position = 0;
@@ -23,9 +29,10 @@ struct FileRange {
   Napi::Object object;
   uint64_t offset = 0;
   uint64_t length = 0;
+  uint32_t crc = 0;
 };
 
-bool ParseFileRange(const Napi::CallbackInfo& info, FileRange* out) {
+bool ParseFileRange(const Napi::CallbackInfo& info, RangeOp op, FileRange* out) {
   Napi::Env env = info.Env();
   uint64_t fd = 0;
   if (!GetIndex(info, 0, "fd", &fd) || fd > 0x7fffffff) {
@@ -37,6 +44,7 @@ bool ParseFileRange(const Napi::CallbackInfo& info, FileRange* out) {
   if (out->storage == nullptr) return false;
   out->object = info[2].As<Napi::Object>();
   if (!GetIndex(info, 3, "offset", &out->offset) || !GetIndex(info, 4, "length", &out->length)) return false;
+  if (op == RangeOp::kReadChecked && !GetOptionalCrc(info, 5, "crc", &out->crc)) return false;
   if (out->offset > out->storage->byte_length() || out->length > out->storage->byte_length() - out->offset) {
     Napi::RangeError::New(env, "byte range " + std::to_string(out->offset) + "+" + std::to_string(out->length) +
                                    " is outside the tensor's " + std::to_string(out->storage->byte_length()) +
@@ -47,9 +55,6 @@ bool ParseFileRange(const Napi::CallbackInfo& info, FileRange* out) {
   out->fd = static_cast<int>(fd);
   return true;
 }
-
-/** What a file range request does. */
-enum class RangeOp { kRead, kReadChecked, kWrite };
 
 /** A read's result: the byte count, or with a CRC { bytes, crc32 }. */
 Napi::Value ReadResult(Napi::Env env, RangeOp op, int64_t got, uint32_t crc) {
@@ -63,9 +68,9 @@ Napi::Value ReadResult(Napi::Env env, RangeOp op, int64_t got, uint32_t crc) {
 Napi::Value ReadRange(const Napi::CallbackInfo& info, RangeOp op) {
   Napi::Env env = info.Env();
   FileRange r;
-  if (!ParseFileRange(info, &r)) return env.Undefined();
+  if (!ParseFileRange(info, op, &r)) return env.Undefined();
   std::string error;
-  uint32_t crc = 0;
+  uint32_t crc = r.crc;
   const int64_t got = ReadAt(r.fd, r.position, r.storage->data() + r.offset, r.length, &error,
                              op == RangeOp::kReadChecked ? &crc : nullptr);
   if (got < 0) {
@@ -80,7 +85,8 @@ Napi::Value ReadInto(const Napi::CallbackInfo& info) {
   return Guarded(info, [](const Napi::CallbackInfo& info) { return ReadRange(info, RangeOp::kRead); });
 }
 
-// readIntoChecked(fd, position, storage, offset, length): { bytes, crc32 } of the bytes read.
+// readIntoChecked(fd, position, storage, offset, length, crc = 0): { bytes, crc32 }, crc32 being
+// `crc` continued over the bytes read (zlib's crc32(crc, bytes)).
 Napi::Value ReadIntoChecked(const Napi::CallbackInfo& info) {
   return Guarded(info, [](const Napi::CallbackInfo& info) {
     return ReadRange(info, RangeOp::kReadChecked);
@@ -91,7 +97,7 @@ Napi::Value WriteFrom(const Napi::CallbackInfo& info) {
   return Guarded(info, [](const Napi::CallbackInfo& info) -> Napi::Value {
     Napi::Env env = info.Env();
     FileRange r;
-    if (!ParseFileRange(info, &r)) return env.Undefined();
+    if (!ParseFileRange(info, RangeOp::kWrite, &r)) return env.Undefined();
     std::string error;
     if (!WriteAt(r.fd, r.position, r.storage->data() + r.offset, r.length, &error)) {
       Napi::Error::New(env, "write failed: " + error).ThrowAsJavaScriptException();
@@ -110,7 +116,8 @@ class FileRangeWorker : public PromiseWorker {
         position_(r.position),
         offset_(r.offset),
         length_(r.length),
-        op_(op) {}
+        op_(op),
+        crc_(r.crc) {}
 
  protected:
   void Run() override {
@@ -138,12 +145,12 @@ class FileRangeWorker : public PromiseWorker {
   uint64_t length_;
   RangeOp op_;
   int64_t done_ = 0;
-  uint32_t crc_ = 0;
+  uint32_t crc_;
 };
 
 Napi::Value QueueFileRange(const Napi::CallbackInfo& info, RangeOp op) {
   FileRange r;
-  if (!ParseFileRange(info, &r)) return info.Env().Undefined();
+  if (!ParseFileRange(info, op, &r)) return info.Env().Undefined();
   return QueuePromise(new FileRangeWorker(info.Env(), r, op));
 }
 

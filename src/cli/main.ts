@@ -8,7 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { loadConfig, type LoadedConfig } from "./config.js";
 import { compareCommand } from "./compare.js";
 import { isLogLevel, LOG_LEVELS, Logger } from "./log.js";
-import { parseByteSize } from "../text/units.js";
+import { parseByteSize } from "../text/byte-size.js";
 import type { MemoryCommandOptions } from "./protocol.js";
 import { reportCommand } from "./report.js";
 import { RUN_EXIT, runCommand } from "./run.js";

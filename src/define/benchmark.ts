@@ -5,7 +5,7 @@
 import { NnbenchError, ParameterError, ParameterSyntaxError } from "../errors.js";
 import { isMemo, type MemoValue } from "./memo.js";
 import { parseParameters } from "./params.js";
-import { parseByteSize } from "../text/units.js";
+import { parseByteSize } from "../text/byte-size.js";
 import type {
   Benchmark,
   BenchmarkFamily,

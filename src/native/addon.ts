@@ -1,9 +1,12 @@
 /**
  * Finds and loads the compiled addon, and declares the whole native surface as one type.
- * This is the only module that touches the `.node` file.
+ * This is the only module that touches the `.node` file. The addon is loaded on first use, not on
+ * import, so `import "nnbench"` (and commands that read results without tensors) costs no native
+ * library.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -38,9 +41,12 @@ export interface CoreBinding {
   resetNativePeak(): void;
   readInto(fd: number, position: number, storage: NativeStorage, offset: number, length: number): number;
   readIntoAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number): Promise<number>;
-  /** `readInto` that also computes the CRC-32 of the bytes read, on the threads that read them. */
-  readIntoChecked(fd: number, position: number, storage: NativeStorage, offset: number, length: number): CheckedRead;
-  readIntoCheckedAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number): Promise<CheckedRead>;
+  /**
+   * `readInto` that also continues the CRC-32 `crc` (default 0) over the bytes read, on the threads
+   * that read them.
+   */
+  readIntoChecked(fd: number, position: number, storage: NativeStorage, offset: number, length: number, crc?: number): CheckedRead;
+  readIntoCheckedAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number, crc?: number): Promise<CheckedRead>;
   writeFrom(fd: number, position: number, storage: NativeStorage, offset: number, length: number): void;
   writeFromAsync(fd: number, position: number, storage: NativeStorage, offset: number, length: number): Promise<void>;
   byteSwap(storage: NativeStorage, itemSize: number): void;
@@ -167,5 +173,23 @@ function loadAddon(): Addon {
   );
 }
 
-/** The loaded addon. */
-export const addon: Addon = loadAddon();
+let loaded: Addon | undefined;
+
+/** The addon, loaded now if it was not yet; throws `AddonLoadError` when it cannot be. */
+function loadedAddon(): Addon {
+  if (loaded === undefined) {
+    const native = loadAddon();
+    // Products may use every core this process may run on (the addon alone would count every core of the machine).
+    native.setGemmThreads(Math.max(1, Math.min(1024, availableParallelism())));
+    loaded = native;
+  }
+  return loaded;
+}
+
+/**
+ * The addon. It is loaded when one of its members is first read, so a missing or broken addon
+ * raises `AddonLoadError` at the first native call, not at import.
+ */
+export const addon: Addon = new Proxy({} as Addon, {
+  get: (_target, key) => Reflect.get(loadedAddon(), key),
+});

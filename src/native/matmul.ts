@@ -1,8 +1,6 @@
 /**
  * Matrix products with NumPy's `@` semantics on the native GEMM kernel.
  */
-import { availableParallelism } from "node:os";
-
 import { DTypeError, ShapeError } from "../errors.js";
 import { addon } from "./addon.js";
 import { type DType, itemSize } from "./dtype.js";
@@ -245,5 +243,3 @@ export function gemmInfo(): GemmInfo {
 export function fmaPeak(seconds = 0.25, threads = 1, weights?: "bfloat16" | "float16"): number {
   return addon.fmaPeak(seconds, threads, weights);
 }
-
-addon.setGemmThreads(Math.max(1, Math.min(1024, availableParallelism())));

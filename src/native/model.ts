@@ -21,7 +21,8 @@ export interface ModelLoadOptions {
    * Hold the weights in this dtype, converting while loading (round to nearest even). From `.npy`
    * and `.safetensors` files and stored `.npz` members the data streams through a bounded buffer,
    * so loading float32 weights as `"bfloat16"` peaks at the 16-bit model plus at most 8 MiB;
-   * compressed `.npz` members are inflated whole, then converted.
+   * compressed `.npz` members are inflated whole, then converted. An `.npz` member's CRC-32 is
+   * checked either way, as `loadNpz` checks it.
    */
   readonly dtype?: FloatDType;
 }

@@ -1,7 +1,10 @@
 /**
  * `Tensor`: an n-dimensional, C-contiguous array in native memory owned by the addon.
  */
-import ndarray, { type NdArray } from "ndarray";
+import { createRequire } from "node:module";
+
+import type ndarray from "ndarray";
+import type { NdArray } from "ndarray";
 
 import { DTypeError, DisposedError, ShapeError } from "../errors.js";
 import { addon, type NativeStorage } from "./addon.js";
@@ -20,6 +23,12 @@ import {
 } from "./dtype.js";
 import { floatToBfloat16Bits, floatToHalfBits } from "./half.js";
 import { type MatmulOptions, matmul, matmulAsync } from "./matmul.js";
+
+/** The ndarray package, loaded on the first `toNdarray()` (importing nnbench does not pay for it). */
+let ndarrayFunction: typeof ndarray | undefined;
+function ndarrayModule(): typeof ndarray {
+  return (ndarrayFunction ??= createRequire(import.meta.url)("ndarray") as typeof ndarray);
+}
 
 /** Values `Tensor.fromArray` accepts: a typed array or a plain array of numbers, bigints or booleans. */
 export type ArrayInput = ArrayLike<number> | ArrayLike<bigint> | ArrayLike<boolean> | TensorTypedArray;
@@ -199,7 +208,7 @@ export class Tensor<D extends DType = DType> implements Disposable {
 
   /** An `ndarray` over the same native memory (no copy). */
   toNdarray(): NdArray<ndarray.Data> {
-    return ndarray(this.data() as unknown as ndarray.Data, [...this.shape]);
+    return ndarrayModule()(this.data() as unknown as ndarray.Data, [...this.shape]);
   }
 
   /** A copy in new native memory. */

@@ -4,7 +4,7 @@
 
 import { isBenchmark, isBenchmarkFamily } from "../define/benchmark.js";
 import { isMemoCached, type Disposer, type Memo } from "../define/memo.js";
-import { parseByteSize } from "../text/units.js";
+import { parseByteSize } from "../text/byte-size.js";
 import type { Benchmark, BenchmarkFamily, BenchmarkRecord, BenchmarkResult, Params } from "../types.js";
 import type { Runnable } from "./collect.js";
 import { buildContext, type ContextInput } from "./context.js";

@@ -1,17 +1,5 @@
 /** Human-readable numbers for tables: durations, byte sizes, values and parameters. */
-import bytesIec from "bytes-iec";
 import type { JsonObject, JsonValue } from "../types.js";
-
-/**
- * A byte size from a number of bytes or a string such as `"512MiB"`, `"2 GiB"` or `"500MB"` (IEC units are
- * powers of 1024, SI units powers of 1000). Throws a RangeError naming `what` for anything else.
- */
-export function parseByteSize(value: number | string, what: string): number {
-  const n = typeof value === "string" ? bytesIec.parse(value.trim()) : value;
-  if (typeof n !== "number" || !Number.isFinite(n) || n <= 0 || (typeof value === "number" && !Number.isInteger(n)))
-    throw new RangeError(`${what} must be a positive number of bytes or a size such as "512MiB", got ${JSON.stringify(value)}`);
-  return Math.round(n);
-}
 
 function threeDigits(x: number): string {
   const abs = Math.abs(x);

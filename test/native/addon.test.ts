@@ -29,22 +29,40 @@ describe("addon loader", () => {
     }
   });
 
-  it("says which paths it tried and how to fix it when the addon is missing", () => {
+  it("is loaded on first use: importing nnbench works without it, the first native call says which paths it tried", () => {
     const tsx = createRequire(import.meta.url).resolve("tsx");
-    const url = new URL("../../src/native/addon.ts", import.meta.url).href;
-    let message = "";
-    try {
-      execFileSync(process.execPath, ["--import", tsx, "-e", `await import(${JSON.stringify(url)})`], {
-        env: { ...process.env, [ADDON_PATH_ENV]: "/nonexistent/nnbench.node" },
-        encoding: "utf8",
-        stdio: "pipe",
-      });
-    } catch (error) {
-      message = String((error as { stderr?: string }).stderr);
-    }
-    expect(message).toContain("AddonLoadError");
-    expect(message).toContain("/nonexistent/nnbench.node (missing)");
-    expect(message).toContain("npm run build:native");
+    const url = new URL("../../src/index.ts", import.meta.url).href;
+    const script = [
+      `const nnbench = await import(${JSON.stringify(url)});`,
+      'console.log("imported");',
+      "try { nnbench.Tensor.zeros([2]); } catch (error) { console.log(`${error.name} ${error.code}\\n${error.message}`); }",
+    ].join("\n");
+    const out = execFileSync(process.execPath, ["--import", tsx, "--input-type=module", "-e", script], {
+      env: { ...process.env, [ADDON_PATH_ENV]: "/nonexistent/nnbench.node" },
+      encoding: "utf8",
+    });
+    expect(out).toMatch(/^imported\nAddonLoadError ERR_ADDON_LOAD\n/);
+    expect(out).toContain("/nonexistent/nnbench.node (missing)");
+    expect(out).toContain("npm run build:native");
+  });
+
+  it("is not loaded by importing nnbench", () => {
+    const tsx = createRequire(import.meta.url).resolve("tsx");
+    const url = new URL("../../src/index.ts", import.meta.url).href;
+    const script = [
+      'const { readFileSync } = await import("node:fs");',
+      "const mapped = () => readFileSync(\"/proc/self/maps\", \"utf8\").includes(\"nnbench.node\");",
+      `const nnbench = await import(${JSON.stringify(url)});`,
+      "const before = mapped();",
+      "nnbench.nativeMemory();",
+      "console.log(JSON.stringify([before, mapped()]));",
+    ].join("\n");
+    // Without NODE_OPTIONS: the sanitizer run preloads the addon into every process.
+    const out = execFileSync(process.execPath, ["--import", tsx, "--input-type=module", "-e", script], {
+      env: { ...process.env, NODE_OPTIONS: "" },
+      encoding: "utf8",
+    });
+    expect(JSON.parse(out)).toEqual([false, true]);
   });
 
   it("validates arguments at the native boundary", () => {

@@ -1,8 +1,11 @@
 /**
  * The addon's CRC-32 (the one ZIP members carry) against zlib's values: known vectors, random data
- * of odd lengths at odd alignments, on every implementation this machine runs, and the
- * combination of two CRCs.
+ * of odd lengths at odd alignments, on every implementation this machine runs, the
+ * combination of two CRCs, and checked file reads that continue a CRC from one read to the next.
  */
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as zlib from "node:zlib";
 
 import { describe, expect, it } from "vitest";
@@ -87,5 +90,37 @@ describe("crc32", () => {
     expect(() => addon.crc32(new Uint8Array(1), 2 ** 32)).toThrow(TypeError);
     expect(() => addon.crc32(new Uint8Array(1), 0, "sse9" as never)).toThrow(RangeError);
     expect(() => addon.crc32Combine(1, 2, -1)).toThrow(TypeError);
+  });
+
+  it("continues a CRC through checked file reads, blocking and async", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nnbench-crc-read-"));
+    const data = random(13, (3 << 20) + 17); // pieces larger and smaller than a read's CRC step
+    writeFileSync(join(dir, "data.bin"), data);
+    const fd = openSync(join(dir, "data.bin"), "r");
+    const storage = new addon.Storage(data.length, false);
+    try {
+      for (const cuts of [[data.length], [1, 4096, 1 << 20, (2 << 20) + 3, data.length]]) {
+        let sync = 0;
+        let async = 0;
+        let from = 0;
+        for (const to of cuts) {
+          const read = addon.readIntoChecked(fd, from, storage, from, to - from, sync);
+          expect(read.bytes).toBe(to - from);
+          sync = read.crc32;
+          async = (await addon.readIntoCheckedAsync(fd, from, storage, from, to - from, async)).crc32;
+          from = to;
+        }
+        expect(sync).toBe(zlibCrc32(data));
+        expect(async).toBe(sync);
+      }
+      // Without a CRC to continue, a read starts one.
+      expect(addon.readIntoChecked(fd, 5, storage, 0, 100).crc32).toBe(zlibCrc32(data.subarray(5, 105)));
+      expect(() => addon.readIntoChecked(fd, 0, storage, 0, 1, 2 ** 32)).toThrow(TypeError);
+      expect(() => addon.readIntoCheckedAsync(fd, 0, storage, 0, 1, -1)).toThrow(TypeError);
+    } finally {
+      storage.dispose();
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

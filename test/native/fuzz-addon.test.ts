@@ -22,11 +22,13 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const FILE_FUNCTIONS = new Set(["readInto", "readIntoAsync", "writeFrom", "writeFromAsync"]);
+const FILE_FUNCTIONS = new Set(["readInto", "readIntoAsync", "readIntoChecked", "readIntoCheckedAsync", "writeFrom", "writeFromAsync"]);
 const FUNCTIONS = [
   "Storage",
   "readInto",
   "readIntoAsync",
+  "readIntoChecked",
+  "readIntoCheckedAsync",
   "writeFrom",
   "writeFromAsync",
   "byteSwap",

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
 import { afterAll, afterEach, describe, expect, it } from "vitest";
@@ -416,6 +417,17 @@ describe("matmulAsync", () => {
 });
 
 describe("threads and instruction sets", () => {
+  it.runIf(existsSync("/usr/bin/taskset") && availableParallelism() > 1)(
+    "default to the cores this process may run on, not all of the machine's",
+    () => {
+      const url = new URL("../../src/index.ts", import.meta.url).href;
+      const script = `const m = await import(${JSON.stringify(url)}); console.log(m.getNumThreads());`;
+      const child = spawnSync("/usr/bin/taskset", ["-c", "0", process.execPath, "--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+      expect(child.stderr).toBe("");
+      expect(child.stdout.trim()).toBe("1");
+    },
+  );
+
   it("defaults to the available parallelism and can be set", () => {
     expect(getNumThreads()).toBe(availableParallelism());
     setNumThreads(1);

@@ -13,7 +13,7 @@ import { addon, type CheckedRead, type NativeStorage } from "../addon.js";
 export type IoRequest =
   | { readonly op: "read"; readonly position: number; readonly length: number }
   | { readonly op: "readInto"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number }
-  | { readonly op: "readIntoChecked"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number }
+  | { readonly op: "readIntoChecked"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number; readonly crc: number }
   | { readonly op: "map"; readonly position: number; readonly length: number }
   | { readonly op: "write"; readonly position: number; readonly bytes: Uint8Array }
   | { readonly op: "writeFrom"; readonly position: number; readonly storage: NativeStorage; readonly offset: number; readonly length: number };
@@ -34,9 +34,12 @@ export function* readInto(position: number, storage: NativeStorage, offset: numb
   return (yield { op: "readInto", position, storage, offset, length }) as number;
 }
 
-/** `readInto` that also returns the CRC-32 of the bytes read, computed by the threads that read them. */
-export function* readIntoChecked(position: number, storage: NativeStorage, offset: number, length: number): IoSteps<CheckedRead> {
-  return (yield { op: "readIntoChecked", position, storage, offset, length }) as CheckedRead;
+/**
+ * `readInto` that also returns `crc` (a CRC-32, 0 to start one) continued over the bytes read,
+ * computed by the threads that read them while the bytes are in their cache.
+ */
+export function* readIntoChecked(position: number, storage: NativeStorage, offset: number, length: number, crc = 0): IoSteps<CheckedRead> {
+  return (yield { op: "readIntoChecked", position, storage, offset, length, crc }) as CheckedRead;
 }
 
 /** Maps `length` bytes of the file from `position` into new storage, copy-on-write (O(1): pages load on first touch). */
@@ -136,7 +139,7 @@ function serveOneSync(fd: number, request: IoRequest): IoReply {
     case "readInto":
       return addon.readInto(fd, request.position, request.storage, request.offset, request.length);
     case "readIntoChecked":
-      return addon.readIntoChecked(fd, request.position, request.storage, request.offset, request.length);
+      return addon.readIntoChecked(fd, request.position, request.storage, request.offset, request.length, request.crc);
     case "map":
       return new addon.Storage(request.length, false, fd, request.position);
     case "write": {
@@ -157,7 +160,7 @@ async function serveOneAsync(fd: number, request: IoRequest): Promise<IoReply> {
     case "readInto":
       return addon.readIntoAsync(fd, request.position, request.storage, request.offset, request.length);
     case "readIntoChecked":
-      return addon.readIntoCheckedAsync(fd, request.position, request.storage, request.offset, request.length);
+      return addon.readIntoCheckedAsync(fd, request.position, request.storage, request.offset, request.length, request.crc);
     case "writeFrom":
       await addon.writeFromAsync(fd, request.position, request.storage, request.offset, request.length);
       return request.length;

@@ -81,21 +81,20 @@ export interface LoadNpyOptions {
  */
 export function* readNpy(path: string, base: number, span: number, options: LoadNpyOptions = {}, crc32?: number): IoSteps<Tensor> {
   const header = yield* readNpyHeader(path, base, span);
+  // The CRC runs in file order: over the header, then the data as it is read, then what follows.
   const check = crc32 !== undefined;
+  const headCrc = check ? yield* headerCrc(path, base, header) : 0;
   let raw: Tensor;
-  let dataCrc = 0;
+  let crc = headCrc;
   if (options.mmap) {
     raw = wrapStorage(yield* mapRange(base + header.dataOffset, header.dataBytes), header.shape, header.dtype);
-    if (check && header.dataBytes > 0) dataCrc = addon.crc32(new Uint8Array(storageOf(raw).arrayBuffer(), 0, header.dataBytes));
   } else {
-    [raw, dataCrc] = yield* readData(path, base, header, check);
+    [raw, crc] = yield* readData(path, base, header, check ? headCrc : undefined);
   }
   try {
     if (check) {
-      const actual = yield* spanCrc(base, span, header, dataCrc);
-      if (actual !== crc32 >>> 0) {
-        throw new NpyFormatError(path, `stored bytes do not match the CRC-32 the archive records (0x${hex(crc32)}, read 0x${hex(actual)})`);
-      }
+      if (options.mmap && header.dataBytes > 0) crc = addon.crc32(new Uint8Array(storageOf(raw).arrayBuffer(), 0, header.dataBytes), crc);
+      yield* checkSpanCrc(path, base, span, header, crc, crc32);
     }
     return finishTensor(header, raw);
   } catch (error) {
@@ -104,14 +103,15 @@ export function* readNpy(path: string, base: number, span: number, options: Load
   }
 }
 
-/** Reads the data of the `.npy` at `base` into a new tensor; with `crc`, also the data's CRC-32. */
-function* readData(path: string, base: number, header: NpyHeader, crc: boolean): IoSteps<[Tensor, number]> {
+/** Reads the data of the `.npy` at `base` into a new tensor; with `crc`, also `crc` continued over the data. */
+function* readData(path: string, base: number, header: NpyHeader, crc: number | undefined): IoSteps<[Tensor, number]> {
   const raw = wrapStorage(newStorage(header.dataBytes, false), header.shape, header.dtype);
   try {
     const position = base + header.dataOffset;
-    const read = crc
-      ? yield* readIntoChecked(position, storageOf(raw), 0, header.dataBytes)
-      : { bytes: yield* readInto(position, storageOf(raw), 0, header.dataBytes), crc32: 0 };
+    const read =
+      crc !== undefined
+        ? yield* readIntoChecked(position, storageOf(raw), 0, header.dataBytes, crc)
+        : { bytes: yield* readInto(position, storageOf(raw), 0, header.dataBytes), crc32: 0 };
     if (read.bytes !== header.dataBytes) {
       throw new NpyFormatError(path, `data is truncated: expected ${header.dataBytes} bytes, read ${read.bytes}`);
     }
@@ -125,12 +125,34 @@ function* readData(path: string, base: number, header: NpyHeader, crc: boolean):
 /** Bytes of the span outside the data (header before, padding after) read per step. */
 const CRC_CHUNK_BYTES = 1 << 20;
 
-/** The CRC-32 of all `span` bytes at `base`, given the CRC-32 of the data within them. */
-function* spanCrc(base: number, span: number, header: NpyHeader, dataCrc: number): IoSteps<number> {
-  let crc = yield* bytesCrc(base, header.dataOffset, 0);
-  crc = addon.crc32Combine(crc, dataCrc, header.dataBytes);
+/**
+ * The CRC-32 of the bytes of the `.npy` at `base` before its data (magic, version, header), for the
+ * reader of the data to continue.
+ */
+export function* headerCrc(path: string, base: number, header: NpyHeader): IoSteps<number> {
+  try {
+    return yield* bytesCrc(base, header.dataOffset, 0);
+  } catch (error) {
+    throw asFormatError(path, error);
+  }
+}
+
+/**
+ * Checks the `.npy` span of `span` bytes at `base` against `expected`, the CRC-32 its container
+ * records: `crc` is the CRC-32 of the span up to the end of the data, which this continues over
+ * the bytes after it. A mismatch is an `NpyFormatError` naming `path`.
+ */
+export function* checkSpanCrc(path: string, base: number, span: number, header: NpyHeader, crc: number, expected: number): IoSteps<void> {
   const dataEnd = header.dataOffset + header.dataBytes;
-  return yield* bytesCrc(base + dataEnd, span - dataEnd, crc);
+  let actual: number;
+  try {
+    actual = yield* bytesCrc(base + dataEnd, span - dataEnd, crc);
+  } catch (error) {
+    throw asFormatError(path, error);
+  }
+  if (actual !== expected >>> 0) {
+    throw new NpyFormatError(path, `stored bytes do not match the CRC-32 the archive records (0x${hex(expected)}, read 0x${hex(actual)})`);
+  }
 }
 
 /** `crc` updated with the `length` bytes at `position`. */

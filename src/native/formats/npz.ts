@@ -10,7 +10,7 @@ import { NnbenchError, NpyFormatError, ZipFormatError } from "../../errors.js";
 import { addon } from "../addon.js";
 import { type IoSteps, readBytes, readFileAsync, readFileSync, writeBytes, writeFileAsync, writeFileSync, writeFrom } from "./file-io.js";
 import { MAX_HEADER_BYTES, PREAMBLE_BYTES, formatHeader, parseHeader, parsePreamble } from "./npy-header.js";
-import { asFormatError, checkSavable, finishTensor, readNpy, readNpyHeader } from "./npy.js";
+import { asFormatError, checkSavable, checkSpanCrc, finishTensor, headerCrc, readNpy, readNpyHeader } from "./npy.js";
 import { readConverted } from "./read-converted.js";
 import type { FloatDType } from "../dtype.js";
 import { Tensor, newStorage, storageOf, wrapStorage } from "../tensor.js";
@@ -218,7 +218,8 @@ export function loadNpzSync(path: string, options: LoadNpzOptions = {}): Record<
 
 /**
  * Reads member `key` converted to `dtype`: a stored member streams through a bounded buffer (as
- * `readConverted` does for `.npy`), a compressed one is inflated whole, then converted.
+ * `readConverted` does for `.npy`), a compressed one is inflated whole, then converted. Either way
+ * the member's CRC-32 is checked as its bytes are read, as `loadNpz` does.
  */
 export function* readNpzMemberAs(path: string, size: number, key: string, dtype: FloatDType): IoSteps<Tensor> {
   const entries = yield* readEntries(path, size, [key]);
@@ -234,7 +235,12 @@ export function* readNpzMemberAs(path: string, size: number, key: string, dtype:
     const header = yield* readNpyHeader(where, start, entry.compressedSize);
     if (header.dtype !== dtype) {
       const source = { ...header, position: start + header.dataOffset, byteLength: header.dataBytes };
-      return yield* readConverted(source, dtype, (got, want) => new NpyFormatError(where, `data is truncated: expected ${want} bytes, read ${got}`));
+      const crc = {
+        seed: yield* headerCrc(where, start, header),
+        finish: (crc: number) => checkSpanCrc(where, start, entry.compressedSize, header, crc, entry.crc32),
+      };
+      const truncated = (got: number, want: number): Error => new NpyFormatError(where, `data is truncated: expected ${want} bytes, read ${got}`);
+      return yield* readConverted(source, dtype, truncated, { crc });
     }
   }
   const tensor = yield* readMember(path, size, entry, {});

@@ -6,11 +6,31 @@
 import { DTypeError } from "../../errors.js";
 import { addon } from "../addon.js";
 import { type DType, type FloatDType, dtypeCode, isFloatDType, itemSize } from "../dtype.js";
-import { type IoSteps, readInto } from "./file-io.js";
+import { type IoSteps, readInto, readIntoChecked } from "./file-io.js";
 import { type Tensor, newStorage, wrapStorage } from "../tensor.js";
 
 /** Bytes of the file read per step (a multiple of every item size). */
 export const CONVERT_CHUNK_BYTES = 8 << 20;
+
+/**
+ * A CRC-32 check over the bytes a converting read streams (a stored `.npz` member's): the CRC is
+ * continued natively over each chunk as it is read, from `seed`, and handed to `finish`, which
+ * completes it and throws to refuse the array. Nothing is read twice.
+ */
+export interface StreamCrc {
+  /** The CRC-32 of the bytes in the file before the array's data. */
+  readonly seed: number;
+  /** Judges the CRC-32 of everything up to the end of the data; throwing refuses the array. */
+  readonly finish: (crc: number) => IoSteps<void>;
+}
+
+/** Options of `readConverted`. */
+export interface ReadConvertedOptions {
+  /** Bytes of the file read per step; CONVERT_CHUNK_BYTES by default. */
+  readonly chunkBytes?: number;
+  /** Check the bytes read against a CRC-32 before the array is returned. */
+  readonly crc?: StreamCrc;
+}
 
 /** Where an array's bytes are in a file and how they are laid out. */
 export interface ArraySource {
@@ -25,13 +45,13 @@ export interface ArraySource {
 
 /**
  * Reads `source` converted to `target`. `truncated(got, want)` makes the error for a short read.
- * Chunks default to CONVERT_CHUNK_BYTES.
+ * On any failure, a refused CRC-32 among them, nothing read is left allocated.
  */
 export function* readConverted(
   source: ArraySource,
   target: FloatDType,
   truncated: (got: number, want: number) => Error,
-  chunkBytes = CONVERT_CHUNK_BYTES,
+  options: ReadConvertedOptions = {},
 ): IoSteps<Tensor> {
   if (!isFloatDType(source.dtype)) {
     throw new DTypeError(`cannot load ${source.dtype} data as ${target}: only float16, bfloat16, float32 and float64 convert`);
@@ -39,16 +59,22 @@ export function* readConverted(
   const item = itemSize(source.dtype);
   const count = source.byteLength / item;
   const out = newStorage(count * itemSize(target), false);
+  const chunkBytes = options.chunkBytes ?? CONVERT_CHUNK_BYTES;
   const step = Math.max(item, Math.min(Math.floor(chunkBytes / 8) * 8, source.byteLength));
   const chunk = newStorage(source.byteLength === 0 ? 0 : step, false);
+  const check = options.crc;
+  let crc = check?.seed ?? 0;
   try {
     for (let done = 0; done < source.byteLength; done += step) {
       const length = Math.min(step, source.byteLength - done);
-      const got = yield* readInto(source.position + done, chunk, 0, length);
+      let got: number;
+      if (check) ({ bytes: got, crc32: crc } = yield* readIntoChecked(source.position + done, chunk, 0, length, crc));
+      else got = yield* readInto(source.position + done, chunk, 0, length);
       if (got !== length) throw truncated(done + got, source.byteLength);
       if (source.bigEndian) addon.byteSwap(chunk, item);
       addon.convert(chunk, dtypeCode(source.dtype), 0, out, dtypeCode(target), done / item, length / item);
     }
+    if (check) yield* check.finish(crc);
   } catch (error) {
     out.dispose();
     throw error;

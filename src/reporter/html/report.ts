@@ -8,9 +8,7 @@ import { writeFileAtomic } from "../../fs/atomic-file.js";
 import type { BenchmarkResult } from "../../types.js";
 import { UnsupportedTargetError } from "../../errors.js";
 import type { Reporter } from "../reporter.js";
-import { clientScript } from "./asset.js";
-import { buildReportData, type ReportOptions } from "./model.js";
-import { renderPage } from "./page.js";
+import type { ReportOptions } from "./model.js";
 
 /** File extensions that select the HTML report. */
 export const HTML_EXTENSIONS: readonly string[] = [".html", ".htm"];
@@ -23,6 +21,8 @@ export function isHtmlTarget(target: string): boolean {
 
 /** The HTML report over `results` (the first is the baseline of the comparison) as one document. */
 export async function renderReport(results: readonly BenchmarkResult[], options: ReportOptions = {}): Promise<string> {
+  // The report's parts load on first use: importing nnbench does not pay for them.
+  const [{ buildReportData }, { renderPage }, { clientScript }] = await Promise.all([import("./model.js"), import("./page.js"), import("./asset.js")]);
   return renderPage(buildReportData(results, options), await clientScript());
 }
 

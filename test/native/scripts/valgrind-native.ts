@@ -12,6 +12,7 @@ import { join } from "node:path";
 import {
   DTYPES,
   DisposedError,
+  Model,
   NpyFormatError,
   getNumThreads,
   Tensor,
@@ -142,6 +143,9 @@ try {
     assert.throws(() => loadNpzSync(corrupt), /CRC-32/);
     await assert.rejects(loadNpz(corrupt), /CRC-32/);
     await assert.rejects(loadNpz(corrupt, { mmap: true, verify: true }), /CRC-32/);
+    // Converting loads stream the member through one chunk and check it too.
+    assert.throws(() => Model.load(corrupt, { key: "weights", dtype: "bfloat16" }), /CRC-32/);
+    await assert.rejects(Model.loadAsync(corrupt, { key: "weights", dtype: "float16" }), /CRC-32/);
   }
 
   step("faults");

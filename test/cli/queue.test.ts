@@ -13,6 +13,7 @@ import { freePort, skipWithoutServers, startRedis, type RedisServer } from "../h
 import { DATA, ROOT, ensureBuilt, nnbench, start, type CliResult } from "./helpers.js";
 
 const GRID = path.join(ROOT, "test/data/queue");
+const LANES = path.join(ROOT, "test/data/queue-child");
 const GRID_NAMES = [...Array.from({ length: 12 }, (_, i) => `cell_i=${i}`), "answer", "scaled_k=2", "scaled_k=3"];
 
 function tmp(): string {
@@ -175,6 +176,38 @@ describe.skipIf(skipWithoutServers())("nnbench run --queue with real Redis worke
     expect((await nnbench(["run", path.join(DATA, "basic"), "--queue", url, "-o", next])).code).toBe(1);
     const [after] = await readResults(next);
     expect(after!.benchmarks.map((b) => b.worker!.id)).toEqual(Array(5).fill(res!.benchmarks[0]!.worker!.id));
+  }, 240_000);
+
+  it("runs jobs one after another in one child process, and in a fresh one after a crash, a timeout or a memory limit", async () => {
+    const url = queue();
+    const w = worker(url);
+    const out = path.join(tmp(), "lanes.json");
+    const r = await nnbench(["run", LANES, "--queue", url, "--timeout", "5000", "--memory-limit", "256MiB", "-o", out]);
+    expect(r.code).toBe(1);
+    const [res] = await readResults(out);
+    const records = res!.benchmarks;
+    expect(records.map((b) => [b.name, b.error_kind ?? "ok"])).toEqual([
+      ["first", "ok"],
+      ["second", "ok"],
+      ["segfault", "crash"],
+      ["after_crash", "ok"],
+      ["again_after_crash", "ok"],
+      ["hangs", "timeout"],
+      ["after_hang", "ok"],
+      ["runaway", "memory_limit"],
+      ["after_runaway", "ok"],
+    ]);
+    // Each benchmark returned the id of the process that ran it.
+    const pid = (name: string): unknown => records.find((b) => b.name === name)!.value;
+    expect(pid("first")).toEqual(expect.any(Number));
+    expect(pid("second")).toBe(pid("first"));
+    expect(pid("after_crash")).not.toBe(pid("second"));
+    expect(pid("again_after_crash")).toBe(pid("after_crash"));
+    expect(pid("after_hang")).not.toBe(pid("again_after_crash"));
+    expect(pid("after_runaway")).not.toBe(pid("after_hang"));
+    expect(new Set(records.map((b) => pid(b.name))).has(w.child.pid)).toBe(false);
+    expect(new Set(records.map((b) => b.worker!.id)).size).toBe(1);
+    expect(w.child.exitCode).toBeNull();
   }, 240_000);
 
   it("SIGINT takes the queued jobs back and writes what finished, marked partial", async () => {

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { hashFiles, shortHash } from "../../src/cli/queue/identity.js";
 import { parseQueueAddress } from "../../src/cli/queue/address.js";
 import { QueueAddressError } from "../../src/errors.js";
+import { gemmInfo } from "../../src/native/matmul.js";
 import { readResults } from "../../src/reporter/index.js";
 import type { BenchmarkRecord } from "../../src/types.js";
 import { freePort, skipWithoutServers, startRedis, type RedisServer } from "../helpers/servers.js";
@@ -208,6 +209,51 @@ describe.skipIf(skipWithoutServers())("nnbench run --queue with real Redis worke
     expect(new Set(records.map((b) => pid(b.name))).has(w.child.pid)).toBe(false);
     expect(new Set(records.map((b) => b.worker!.id)).size).toBe(1);
     expect(w.child.exitCode).toBeNull();
+  }, 240_000);
+
+  it("compare warns when a run's workers, or the runs compared, measured on different machines", async () => {
+    const dir = tmp();
+    const { isa, availableIsas } = gemmInfo();
+    const otherIsa = availableIsas.find((i) => i !== isa)!;
+    const local = path.join(dir, "local.json");
+    expect((await nnbench(["run", GRID, "-n", "local", "--context", "native", "-o", local])).code).toBe(0);
+    // One worker as this machine is.
+    const alike = queue();
+    worker(alike);
+    const same = path.join(dir, "same.json");
+    expect((await nnbench(["run", GRID, "--queue", alike, "--granularity", "member", "-n", "same", "-o", same])).code).toBe(0);
+    // Two workers, one of them running the addon's GEMM on another instruction set.
+    const mixed = queue();
+    worker(mixed);
+    const odd = worker(mixed, { env: { NNBENCH_GEMM_ISA: otherIsa } });
+    const both = path.join(dir, "mixed.json");
+    expect((await nnbench(["run", GRID, "--queue", mixed, "--granularity", "member", "-n", "mixed", "-o", both])).code).toBe(0);
+    const [res] = await readResults(both);
+    const oddId = `${String(res!.benchmarks[0]!.worker!.host)}:${odd.child.pid}`;
+    const onOdd = res!.benchmarks.filter((b) => b.worker!.id === oddId).map((b) => b.name);
+    expect(onOdd.length).toBeGreaterThan(0);
+    expect(onOdd.length).toBeLessThan(GRID_NAMES.length);
+
+    // A run on this machine and a run on a worker just like it: nothing to warn of.
+    const quiet = await nnbench(["compare", local, same]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).not.toContain("warning");
+
+    const r = await nnbench(["compare", local, same, both]);
+    expect(r.code).toBe(0);
+    const warnings = r.stdout.split("\n").filter((l) => l.startsWith("warning: "));
+    const shown = (names: string[]) => (names.length > 10 ? `${names.slice(0, 10).join(", ")} and ${names.length - 10} more` : names.join(", "));
+    const difference = `addon.gemm_isa ${JSON.stringify(isa)} vs ${JSON.stringify(otherIsa)}`;
+    expect(warnings).toContain(
+      `warning: runs "local" and "mixed" measured ${onOdd.length} benchmark${onOdd.length > 1 ? "s" : ""} on different machines: ` +
+        `${difference} (the run's own machine vs worker ${oddId}; ${shown(onOdd)})`,
+    );
+    const within = warnings.filter((w) => w.startsWith('warning: run "mixed" was measured on different machines: '));
+    expect(within).toHaveLength(1);
+    // Against the workers that measured the most benchmarks, whichever those are.
+    expect([`${difference} (`, `addon.gemm_isa ${JSON.stringify(otherIsa)} vs ${JSON.stringify(isa)} (`].some((d) => within[0]!.includes(d))).toBe(true);
+    expect(within[0]).toContain(`worker ${oddId}: ${shown(onOdd)}`);
+    expect(warnings).toHaveLength(2);
   }, 240_000);
 
   it("SIGINT takes the queued jobs back and writes what finished, marked partial", async () => {

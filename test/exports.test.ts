@@ -32,7 +32,7 @@ const VALUES = [
   "product", "readNpyInfoSync", "readResults", "redactPostgresTarget", "renderComparison", "renderReport",
   "resetNativePeak", "residentBytes", "run", "safetensorsInfoSync", "saveNpy", "saveNpySync", "saveNpz",
   "saveNpzSync", "saveSafetensors", "saveSafetensorsSync", "setGemmIsa", "setMemoBytes", "setNumThreads",
-  "shouldColor", "summarize", "system", "toJsonValue", "writeFileAtomic", "writeReport", "writeResult",
+  "shouldColor", "summarize", "system", "toJsonValue", "workerWarnings", "writeFileAtomic", "writeReport", "writeResult",
 ];
 
 /** Types and interfaces. */

@@ -90,6 +90,9 @@ async function runFile(message: Extract<ToChild, { type: "run" }>): Promise<void
       ...message.options.memory,
       // A child over its memory limit is stopped at once, before the machine swaps; the parent records why.
       killOverMemoryLimit: true,
+      // A child kept for more jobs runs one short run after another: a full collection before each would
+      // cost more than most of them.
+      ...(message.stay === true ? { gcBeforeRun: "as-needed" as const } : {}),
       onBenchmarkStart: (info) => send({ type: "start", name: info.name, nativeBytes: heldNativeBytes() }),
       onBenchmarkEnd: (record) => send({ type: "end", record, nativeBytes: heldNativeBytes() }),
     });

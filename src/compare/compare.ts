@@ -14,9 +14,10 @@
  */
 import { ComparisonError } from "../errors.js";
 import { mannWhitneyU, smallestOneSidedP } from "../stats/mann-whitney.js";
-import { flattenObject, formatValue } from "../text/units.js";
+import { formatValue } from "../text/units.js";
 import type { BenchmarkRecord, BenchmarkResult, JsonValue } from "../types.js";
 import type { Comparator } from "./comparators.js";
+import { contextWarnings, workerWarnings } from "./environment.js";
 import { describeLimit, formatMetric, metricKind, type Threshold } from "./thresholds.js";
 
 /** Options of {@link compare}. */
@@ -65,30 +66,6 @@ export interface Comparison {
   success: boolean;
   /** The comparators and thresholds used, described for the output. */
   rules: string[];
-}
-
-/**
- * Context keys whose difference makes timings incomparable: machine, OS, Node.js, and the addon's build
- * (`native.*` from the `NativeInfo` provider: kernel instruction set, tiles, threads, compiler).
- */
-function isEnvironmentKey(key: string): boolean {
-  const k = key.toLowerCase();
-  if (k === "cpu.frequency") return false; // the current clock, changes from moment to moment
-  return /^(cpu|cpuarch|system|platform|arch|node|node_version|native|addon|nnbench)(\.|$)/.test(k) || /(^|\.)addon(\.|_|$)/.test(k);
-}
-
-/** Warnings for every environment key (CPU, Node.js version, addon build, OS) whose value differs. */
-export function contextWarnings(baseline: BenchmarkResult, other: BenchmarkResult): string[] {
-  const a = flattenObject(baseline.context);
-  const b = flattenObject(other.context);
-  const out: string[] = [];
-  for (const key of Object.keys(a)) {
-    if (!isEnvironmentKey(key) || !(key in b)) continue;
-    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
-      out.push(`runs "${baseline.run}" and "${other.run}" differ in context ${key}: ${JSON.stringify(a[key])} vs ${JSON.stringify(b[key])}`);
-    }
-  }
-  return out;
 }
 
 function getPath(record: BenchmarkRecord, metric: string): JsonValue | undefined {
@@ -210,11 +187,11 @@ export function compare(results: readonly BenchmarkResult[], options: CompareOpt
   const thresholds = options.thresholds ?? [];
   checkComparatorNames(results, comparators);
   const [baseline, ...runs] = results as [BenchmarkResult, ...BenchmarkResult[]];
-  const warnings: string[] = [];
+  const warnings: string[] = workerWarnings(baseline);
   const base = byName(baseline);
   const rows: ComparisonRow[] = [];
   for (const run of runs) {
-    warnings.push(...contextWarnings(baseline, run));
+    warnings.push(...contextWarnings(baseline, run), ...workerWarnings(run));
     const cur = byName(run);
     const names = [...base.keys(), ...[...cur.keys()].filter((n) => !base.has(n))];
     for (const name of names) {

@@ -9,5 +9,6 @@ export {
   type ComparatorSpec,
 } from "./comparators.js";
 export { parseThreshold, THRESHOLD_FIELDS, type Threshold } from "./thresholds.js";
-export { compare, contextWarnings, type CheckResult, type CompareOptions, type Comparison, type ComparisonRow } from "./compare.js";
+export { contextWarnings, workerWarnings } from "./environment.js";
+export { compare, type CheckResult, type CompareOptions, type Comparison, type ComparisonRow } from "./compare.js";
 export { renderComparison, type RenderComparisonOptions } from "./render.js";

@@ -12,7 +12,7 @@ import { FixtureResolver } from "./fixtures.js";
 import type { Jsonifier } from "./jsonify.js";
 import { memosOf, missingRequired, plan, sources, type Plan } from "./plan.js";
 import { evictAndCollect } from "./eviction.js";
-import { fullGc } from "./gc.js";
+import { collectBeforeRun } from "./gc.js";
 import { MemoryMeter } from "./memory.js";
 import { runOne, type RunOneOptions } from "./run-one.js";
 
@@ -71,6 +71,13 @@ export interface RunOptions {
    */
   killOverMemoryLimit?: boolean;
   /**
+   * The garbage collection before the run: `"full"` (the default) collects everything, so that no garbage
+   * from before the run is collected inside a benchmark; `"as-needed"` only when the heap and V8 external
+   * memory have grown by a MiB or more since the last full collection nnbench made, for a process that
+   * runs one short run after another with nothing else in between (`nnbench worker`'s child processes).
+   */
+  gcBeforeRun?: "full" | "as-needed";
+  /**
    * Memo cache budget (bytes, or a size such as `"2GiB"`): before a memo loads, least recently used memos
    * that no pending benchmark needs are evicted (then others) until the cache, as measured when each value
    * loaded, fits.
@@ -116,6 +123,8 @@ function flatten(input: unknown, out: Runnable[], seen: Set<unknown>): void {
 function checkOptions(options: RunOptions): Params {
   const evict = options.evict ?? "auto";
   if (evict !== "auto" && evict !== "manual") throw new TypeError(`run(): evict must be "auto" or "manual", got ${String(evict)}`);
+  const gc = options.gcBeforeRun ?? "full";
+  if (gc !== "full" && gc !== "as-needed") throw new TypeError(`run(): gcBeforeRun must be "full" or "as-needed", got ${String(gc)}`);
   checkCount(options.repeat, "repeat", 1);
   checkCount(options.warmup, "warmup", 0);
   if (options.memoryInterval !== undefined && !(typeof options.memoryInterval === "number" && options.memoryInterval >= 0.1 && options.memoryInterval <= 60_000))
@@ -270,7 +279,7 @@ export async function run(benchmarks: Runnable | Iterable<Runnable>, options: Ru
   const context = await buildContext(options.context);
   const schedule = await plan(items, runParams, new FixtureResolver(runParams));
   // Garbage from before the run must not be collected inside a benchmark and offset its figures.
-  await fullGc();
+  await collectBeforeRun(options.gcBeforeRun ?? "full");
   using meter = new MemoryMeter({ ...(options.memoryInterval !== undefined ? { intervalMs: options.memoryInterval } : {}), timeline: options.memoryTimeline === true });
   const runner = new ScheduleRunner(schedule, runParams, options, meter);
   await runner.runAll();

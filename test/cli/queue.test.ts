@@ -7,12 +7,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { hashFiles, shortHash } from "../../src/cli/queue/identity.js";
 import { parseQueueAddress } from "../../src/cli/queue/address.js";
 import { QueueAddressError } from "../../src/errors.js";
+import { gemmInfo } from "../../src/native/matmul.js";
 import { readResults } from "../../src/reporter/index.js";
 import type { BenchmarkRecord } from "../../src/types.js";
 import { freePort, skipWithoutServers, startRedis, type RedisServer } from "../helpers/servers.js";
 import { DATA, ROOT, ensureBuilt, nnbench, start, type CliResult } from "./helpers.js";
 
 const GRID = path.join(ROOT, "test/data/queue");
+const LANES = path.join(ROOT, "test/data/queue-child");
 const GRID_NAMES = [...Array.from({ length: 12 }, (_, i) => `cell_i=${i}`), "answer", "scaled_k=2", "scaled_k=3"];
 
 function tmp(): string {
@@ -175,6 +177,83 @@ describe.skipIf(skipWithoutServers())("nnbench run --queue with real Redis worke
     expect((await nnbench(["run", path.join(DATA, "basic"), "--queue", url, "-o", next])).code).toBe(1);
     const [after] = await readResults(next);
     expect(after!.benchmarks.map((b) => b.worker!.id)).toEqual(Array(5).fill(res!.benchmarks[0]!.worker!.id));
+  }, 240_000);
+
+  it("runs jobs one after another in one child process, and in a fresh one after a crash, a timeout or a memory limit", async () => {
+    const url = queue();
+    const w = worker(url);
+    const out = path.join(tmp(), "lanes.json");
+    const r = await nnbench(["run", LANES, "--queue", url, "--timeout", "5000", "--memory-limit", "256MiB", "-o", out]);
+    expect(r.code).toBe(1);
+    const [res] = await readResults(out);
+    const records = res!.benchmarks;
+    expect(records.map((b) => [b.name, b.error_kind ?? "ok"])).toEqual([
+      ["first", "ok"],
+      ["second", "ok"],
+      ["segfault", "crash"],
+      ["after_crash", "ok"],
+      ["again_after_crash", "ok"],
+      ["hangs", "timeout"],
+      ["after_hang", "ok"],
+      ["runaway", "memory_limit"],
+      ["after_runaway", "ok"],
+    ]);
+    // Each benchmark returned the id of the process that ran it.
+    const pid = (name: string): unknown => records.find((b) => b.name === name)!.value;
+    expect(pid("first")).toEqual(expect.any(Number));
+    expect(pid("second")).toBe(pid("first"));
+    expect(pid("after_crash")).not.toBe(pid("second"));
+    expect(pid("again_after_crash")).toBe(pid("after_crash"));
+    expect(pid("after_hang")).not.toBe(pid("again_after_crash"));
+    expect(pid("after_runaway")).not.toBe(pid("after_hang"));
+    expect(new Set(records.map((b) => pid(b.name))).has(w.child.pid)).toBe(false);
+    expect(new Set(records.map((b) => b.worker!.id)).size).toBe(1);
+    expect(w.child.exitCode).toBeNull();
+  }, 240_000);
+
+  it("compare warns when a run's workers, or the runs compared, measured on different machines", async () => {
+    const dir = tmp();
+    const { isa, availableIsas } = gemmInfo();
+    const otherIsa = availableIsas.find((i) => i !== isa)!;
+    const local = path.join(dir, "local.json");
+    expect((await nnbench(["run", GRID, "-n", "local", "--context", "native", "-o", local])).code).toBe(0);
+    // One worker as this machine is.
+    const alike = queue();
+    worker(alike);
+    const same = path.join(dir, "same.json");
+    expect((await nnbench(["run", GRID, "--queue", alike, "--granularity", "member", "-n", "same", "-o", same])).code).toBe(0);
+    // Two workers, one of them running the addon's GEMM on another instruction set.
+    const mixed = queue();
+    worker(mixed);
+    const odd = worker(mixed, { env: { NNBENCH_GEMM_ISA: otherIsa } });
+    const both = path.join(dir, "mixed.json");
+    expect((await nnbench(["run", GRID, "--queue", mixed, "--granularity", "member", "-n", "mixed", "-o", both])).code).toBe(0);
+    const [res] = await readResults(both);
+    const oddId = `${String(res!.benchmarks[0]!.worker!.host)}:${odd.child.pid}`;
+    const onOdd = res!.benchmarks.filter((b) => b.worker!.id === oddId).map((b) => b.name);
+    expect(onOdd.length).toBeGreaterThan(0);
+    expect(onOdd.length).toBeLessThan(GRID_NAMES.length);
+
+    // A run on this machine and a run on a worker just like it: nothing to warn of.
+    const quiet = await nnbench(["compare", local, same]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).not.toContain("warning");
+
+    const r = await nnbench(["compare", local, same, both]);
+    expect(r.code).toBe(0);
+    const warnings = r.stdout.split("\n").filter((l) => l.startsWith("warning: "));
+    const shown = (names: string[]) => (names.length > 10 ? `${names.slice(0, 10).join(", ")} and ${names.length - 10} more` : names.join(", "));
+    const difference = `addon.gemm_isa ${JSON.stringify(isa)} vs ${JSON.stringify(otherIsa)}`;
+    expect(warnings).toContain(
+      `warning: runs "local" and "mixed" measured ${onOdd.length} benchmark${onOdd.length > 1 ? "s" : ""} on different machines: ` +
+        `${difference} (the run's own machine vs worker ${oddId}; ${shown(onOdd)})`,
+    );
+    const within = warnings.filter((w) => w.startsWith('warning: run "mixed" was measured on different machines: '));
+    expect(within).toHaveLength(1);
+    // Against the workers that measured the most benchmarks, whichever those are.
+    expect([`${difference} (`, `addon.gemm_isa ${JSON.stringify(otherIsa)} vs ${JSON.stringify(isa)} (`].some((d) => within[0]!.includes(d))).toBe(true);
+    expect(within[0]).toContain(`worker ${oddId}: ${shown(onOdd)}`);
+    expect(warnings).toHaveLength(2);
   }, 240_000);
 
   it("SIGINT takes the queued jobs back and writes what finished, marked partial", async () => {

@@ -128,6 +128,43 @@ describe("compare", () => {
     ]);
   });
 
+  describe("records measured by workers of a queue", () => {
+    const machine = { host: "ci-1", platform: "linux", arch: "x86_64", cpu: "Xeon", cores: 8, total_memory: 1e10, node: "20.4.0", nnbench: "0.1.0" };
+    const worker = (id: string, fields: Record<string, unknown> = {}, isa = "avx512") =>
+      ({ id, ...machine, addon: { gemm_isa: isa, compiler: "gcc 12" }, ...fields }) as BenchmarkRecord["worker"];
+    const on = (w: BenchmarkRecord["worker"], ...names: string[]) => names.map((n) => rec(n, { worker: w! }));
+
+    it("warn when one run's workers differ, naming the fields, the workers and the benchmarks", () => {
+      const mixed = result("q", [...on(worker("ci-1:10"), "a", "b"), ...on(worker("ci-2:20", {}, "avx2"), "c"), ...on(worker("ci-1:11"), "d")]);
+      const c = compare([mixed, result("r", [rec("a")])]);
+      expect(c.warnings).toEqual([
+        'run "q" was measured on different machines: addon.gemm_isa "avx512" vs "avx2" (workers ci-1:10, ci-1:11: a, b, d; worker ci-2:20: c)',
+      ]);
+      // Workers on one machine differ only in their ids.
+      const alike = result("q", [...on(worker("ci-1:10"), "a"), ...on(worker("ci-1:11"), "b")]);
+      expect(compare([alike, alike]).warnings).toEqual([]);
+    });
+
+    it("warn when the runs measured a benchmark on different machines, not when only their submitters differ", () => {
+      const base = result("main", [...on(worker("ci-1:10"), "a", "b"), rec("lost")], { cpu: { model: "laptop" } });
+      const next = result("pr", on(worker("ci-3:30", { host: "ci-3", cpu: "EPYC" }), "a", "b"), { cpu: { model: "desktop" } });
+      expect(compare([base, next]).warnings).toEqual([
+        'runs "main" and "pr" measured 2 benchmarks on different machines: host "ci-1" vs "ci-3", cpu "Xeon" vs "EPYC" (worker ci-1:10 vs worker ci-3:30; a, b)',
+      ]);
+      const again = result("pr", on(worker("ci-1:12"), "a", "b"), { cpu: { model: "desktop" } });
+      expect(compare([base, again]).warnings).toEqual([]);
+    });
+
+    it("warn against a run on one machine by what its context tells of it", () => {
+      const local = result("main", [rec("a"), rec("b")], { cpu: { model: "Xeon", cores: 8, frequency: 3000 }, native: { gemm_isa: "avx512", threads: 8 } });
+      const queued = result("pr", [...on(worker("ci-1:10"), "a"), ...on(worker("ci-2:20", {}, "avx2"), "b")]);
+      expect(compare([local, queued]).warnings).toEqual([
+        'runs "main" and "pr" measured 1 benchmark on different machines: addon.gemm_isa "avx512" vs "avx2" (the run\'s own machine vs worker ci-2:20; b)',
+        'run "pr" was measured on different machines: addon.gemm_isa "avx512" vs "avx2" (worker ci-1:10: a; worker ci-2:20: b)',
+      ]);
+    });
+  });
+
   it("refuses a comparator keyed by a name no run has, listing the names the runs have", () => {
     const runs = [result("a", [rec("accuracy"), rec("loss_n=1", { function: "loss" })]), result("b", [rec("accuracy")])];
     expect(() => compare(runs, { comparators: { acuracy: new GreaterEqual() } })).toThrow(

@@ -66,6 +66,8 @@ async function waitFor(what: string, ready: () => boolean | Promise<boolean>, ms
 /** A running redis-server. */
 export interface RedisServer {
   port: number;
+  /** The redis-server process id (to read its CPU time). */
+  pid: number;
   /** `redis://127.0.0.1:PORT` followed by `/name` when given. */
   url(name?: string): string;
   stop(): Promise<void>;
@@ -86,6 +88,7 @@ export async function startRedis(): Promise<RedisServer> {
   if (proc.exitCode !== null) throw new Error(`redis-server exited: ${out}`);
   return {
     port,
+    pid: proc.pid!,
     url: (name) => `redis://127.0.0.1:${port}${name ? `/${name}` : ""}`,
     stop: async () => {
       if (proc.exitCode === null) proc.kill("SIGTERM");

@@ -18,7 +18,7 @@
 //   kRegisters       vector registers available
 //   Zero(), LoadA(const A*), LoadB(const B*), Fma(Acc, VA, VB) -> Acc
 //   ScalarA(A), ScalarB(B) -> S     the same products one depth at a time (the depth's tail)
-//   ToB(source) -> B                an element of B as packed (e.g. rounded to bfloat16 bits)
+//   ToB(const Source*, B*, count)   elements of B as packed (e.g. rounded to bfloat16 bits)
 //   SumEach<C>(const Acc*, S* out)  out[i] = the sum of the lanes of acc[i], for i < C
 #pragma once
 
@@ -54,19 +54,29 @@ constexpr int64_t PackedSize(int64_t k, int64_t cols) {
   return (k + P::W - 1) / P::W * P::W * cols;
 }
 
-/** Packs B (k x cols, row stride ldb) into depth chunks of P::W, zero-padding the last. */
+/**
+ * Packs B (k x cols, row stride ldb) into depth chunks of P::W, zero-padding the last. Each chunk
+ * is gathered for up to 16 columns at a time into a small stage, then converted as a whole.
+ */
 template <typename P, typename Source>
 void PackB(int64_t k, int64_t cols, const Source* b, int64_t ldb, typename P::B* dst) {
   constexpr int W = P::W;
+  constexpr int64_t kStageColumns = 16;
+  Source stage[kStageColumns * W];
   const int64_t chunks = (k + W - 1) / W;
   for (int64_t q = 0; q < chunks; ++q) {
-    typename P::B* chunk = dst + q * cols * W;
     const int64_t depths = k - q * W < W ? k - q * W : W;
-    for (int64_t j = 0; j < cols; ++j) {
-      typename P::B* column = chunk + j * W;
-      const Source* from = b + q * W * ldb + j;
-      for (int64_t d = 0; d < depths; ++d) column[d] = P::ToB(from[d * ldb]);
-      if (depths < W) std::memset(static_cast<void*>(column + depths), 0, (W - depths) * sizeof(typename P::B));
+    for (int64_t j0 = 0; j0 < cols; j0 += kStageColumns) {
+      const int64_t n = cols - j0 < kStageColumns ? cols - j0 : kStageColumns;
+      for (int64_t d = 0; d < W; ++d) {
+        if (d < depths) {
+          const Source* row = b + (q * W + d) * ldb + j0;
+          for (int64_t j = 0; j < n; ++j) stage[j * W + d] = row[j];
+        } else {
+          for (int64_t j = 0; j < n; ++j) stage[j * W + d] = Source(0);
+        }
+      }
+      P::ToB(stage, dst + q * cols * W + j0 * W, static_cast<size_t>(n * W));
     }
   }
 }
@@ -96,7 +106,8 @@ NNBENCH_INLINE void DotBlock(int64_t p0, int64_t p1, const typename P::A* a, int
 #pragma GCC unroll 64
   for (int i = 0; i < R * N; ++i) acc[i] = P::Zero();
   int64_t p = p0;
-  for (; p + W <= p1; p += W) {
+  const typename P::B* step = bt + p0 / W * chunk;  // p0 is a whole number of steps
+  for (; p + W <= p1; p += W, step += chunk) {
     typename P::VA av[R];
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) av[r] = P::LoadA(a + r * lda + p);
@@ -104,7 +115,6 @@ NNBENCH_INLINE void DotBlock(int64_t p0, int64_t p1, const typename P::A* a, int
 #pragma GCC unroll 8
       for (int r = 0; r < R; ++r) __builtin_prefetch(next + r * lda + p, 0, 2);
     }
-    const typename P::B* step = bt + p / W * chunk;
 #pragma GCC unroll 16
     for (int j = 0; j < N; ++j) {
       typename P::VB bv = P::LoadB(step + j * W);

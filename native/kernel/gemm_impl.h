@@ -13,6 +13,7 @@
 #endif
 
 #include <cstdint>
+#include <cstring>
 
 #include "few_columns.h"
 #include "kernel_set.h"
@@ -367,7 +368,9 @@ struct Kernels {
     static inline __attribute__((always_inline)) V Fma(V acc, V a, V b) { return O::Fma(a, b, acc); }
     static inline __attribute__((always_inline)) T ScalarA(T x) { return x; }
     static inline __attribute__((always_inline)) T ScalarB(T x) { return x; }
-    static inline __attribute__((always_inline)) T ToB(T x) { return x; }
+    static inline __attribute__((always_inline)) void ToB(const T* from, T* to, size_t count) {
+      std::memcpy(to, from, count * sizeof(T));
+    }
     template <int C>
     static inline __attribute__((always_inline)) void SumEach(const V* acc, T* out) {
 #if defined(__AVX512F__)

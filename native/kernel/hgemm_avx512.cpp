@@ -4,6 +4,8 @@
 #include "gemm_half.h"
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__FMA__)
+#include <cstring>
+
 #include "convert.h"
 #include "few_columns.h"
 
@@ -24,7 +26,9 @@ struct HalfF32 : few_columns::Avx512FloatSums {
   static inline __attribute__((always_inline)) __m512 Fma(__m512 acc, VA a, VB b) { return _mm512_fmadd_ps(a, b, acc); }
   static inline __attribute__((always_inline)) float ScalarA(uint16_t h) { return HalfToFloat(h); }
   static inline __attribute__((always_inline)) float ScalarB(B b) { return b; }
-  static inline __attribute__((always_inline)) B ToB(float b) { return b; }
+  static inline __attribute__((always_inline)) void ToB(const float* from, B* to, size_t count) {
+    std::memcpy(to, from, count * sizeof(B));
+  }
 };
 
 /** bfloat16 weights widened to float32, float32 B: 16 elements a step. */
@@ -42,7 +46,9 @@ struct Bf16F32 : few_columns::Avx512FloatSums {
   static inline __attribute__((always_inline)) __m512 Fma(__m512 acc, VA a, VB b) { return _mm512_fmadd_ps(a, b, acc); }
   static inline __attribute__((always_inline)) float ScalarA(uint16_t h) { return Bf16BitsToFloat(h); }
   static inline __attribute__((always_inline)) float ScalarB(B b) { return b; }
-  static inline __attribute__((always_inline)) B ToB(float b) { return b; }
+  static inline __attribute__((always_inline)) void ToB(const float* from, B* to, size_t count) {
+    std::memcpy(to, from, count * sizeof(B));
+  }
 };
 
 template <typename P>

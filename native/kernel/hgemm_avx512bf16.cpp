@@ -23,7 +23,9 @@ struct Bf16Pairs : few_columns::Avx512FloatSums {
   }
   static inline __attribute__((always_inline)) float ScalarA(uint16_t h) { return Bf16BitsToFloat(h); }
   static inline __attribute__((always_inline)) float ScalarB(B b) { return Bf16BitsToFloat(b); }
-  static inline __attribute__((always_inline)) B ToB(float b) { return FloatToBf16Bits(b); }
+  static inline __attribute__((always_inline)) void ToB(const float* from, B* to, size_t count) {
+    ConvertFloats(from, DType::kFloat32, to, DType::kBfloat16, count);
+  }
 };
 
 void PackDotB(int64_t k, int64_t cols, const float* b, int64_t ldb, void* dst) {

@@ -208,6 +208,18 @@ NNBENCH_INLINE void SumEachBy(const Acc* acc, S* out, Reduce reduce) {
 }
 
 #if defined(__AVX512F__)
+/** a + b, each taken through one of two 128-bit block shuffles of (a, b). */
+template <int Lo, int Hi>
+NNBENCH_INLINE __m512 AddBlocks(__m512 a, __m512 b) {
+  return _mm512_add_ps(_mm512_shuffle_f32x4(a, b, Lo), _mm512_shuffle_f32x4(a, b, Hi));
+}
+
+/** a + b, each taken through one of two in-block lane shuffles of (a, b). */
+template <int Lo, int Hi>
+NNBENCH_INLINE __m512 AddLanes(__m512 a, __m512 b) {
+  return _mm512_add_ps(_mm512_shuffle_ps(a, b, Lo), _mm512_shuffle_ps(a, b, Hi));
+}
+
 /**
  * out[i] = the sum of the 16 lanes of v[i], i < 16, in 45 instructions (16 horizontal reductions
  * take about 130): four rounds that each add two vectors' halves, quarters, pairs and lanes.
@@ -216,26 +228,13 @@ NNBENCH_INLINE __m512 SumEach16(const __m512* v) {
   // Inputs in the order that leaves sum i in lane i (the rounds transpose the lane index).
   __m512 s1[8];
 #pragma GCC unroll 8
-  for (int i = 0; i < 8; ++i) {
-    const __m512 a = v[(2 * i) % 4 * 4 + (2 * i) / 4];
-    const __m512 b = v[(2 * i + 1) % 4 * 4 + (2 * i + 1) / 4];
-    s1[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x44), _mm512_shuffle_f32x4(a, b, 0xee));
-  }
+  for (int i = 0; i < 8; ++i) s1[i] = AddBlocks<0x44, 0xee>(v[(2 * i) % 4 * 4 + i / 2], v[(2 * i + 1) % 4 * 4 + i / 2]);
   __m512 s2[4];
 #pragma GCC unroll 4
-  for (int i = 0; i < 4; ++i) {
-    const __m512 a = s1[2 * i];
-    const __m512 b = s1[2 * i + 1];
-    s2[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, 0x88), _mm512_shuffle_f32x4(a, b, 0xdd));
-  }
-  __m512 s3[2];
-#pragma GCC unroll 2
-  for (int i = 0; i < 2; ++i) {
-    const __m512 a = s2[2 * i];
-    const __m512 b = s2[2 * i + 1];
-    s3[i] = _mm512_add_ps(_mm512_shuffle_ps(a, b, 0x44), _mm512_shuffle_ps(a, b, 0xee));
-  }
-  return _mm512_add_ps(_mm512_shuffle_ps(s3[0], s3[1], 0x88), _mm512_shuffle_ps(s3[0], s3[1], 0xdd));
+  for (int i = 0; i < 4; ++i) s2[i] = AddBlocks<0x88, 0xdd>(s1[2 * i], s1[2 * i + 1]);
+  const __m512 s3a = AddLanes<0x44, 0xee>(s2[0], s2[1]);
+  const __m512 s3b = AddLanes<0x44, 0xee>(s2[2], s2[3]);
+  return AddLanes<0x88, 0xdd>(s3a, s3b);
 }
 
 /** SumEach for 16-lane float sums, sixteen at a time (a last partial group padded with zeros). */

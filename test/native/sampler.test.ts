@@ -51,7 +51,9 @@ describe("MemorySampler", () => {
     const base = s.peaks().externalBytes;
     const buf = new ArrayBuffer(32 * MiB);
     s.mark("calls");
-    expect(s.peaks().externalBytes - base).toBeGreaterThanOrEqual(32 * MiB);
+    // Other external memory of the process may be released meanwhile (a few bytes, under the
+    // sanitizers some KiB): the 32 MiB must show, within 1 MiB.
+    expect(s.peaks().externalBytes - base).toBeGreaterThanOrEqual(31 * MiB);
     expect(buf.byteLength).toBe(32 * MiB);
   });
 

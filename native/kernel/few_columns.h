@@ -48,12 +48,6 @@ constexpr int RowsFor(int n) {
   return r;
 }
 
-/** Elements of packed B for k depths and `cols` columns (zero-padded to whole chunks). */
-template <typename P>
-constexpr int64_t PackedSize(int64_t k, int64_t cols) {
-  return (k + P::W - 1) / P::W * P::W * cols;
-}
-
 /**
  * Packs B (k x cols, row stride ldb) into depth chunks of P::W, zero-padding the last. Each chunk
  * is gathered for up to 16 columns at a time into a small stage, then converted as a whole.

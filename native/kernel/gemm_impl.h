@@ -383,7 +383,7 @@ struct Kernels {
     }
   };
 
-  /** Packs B (k x cols) for GemmFewColumns into `dst` (few_columns::PackedSize elements). */
+  /** Packs B (k x cols) for GemmFewColumns into `dst`: k rounded up to W, times cols, elements. */
   static void PackFewColumnsB(int64_t k, int64_t cols, const T* b, int64_t ldb, T* dst) {
     few_columns::PackB<DotOps>(k, cols, b, ldb, dst);
   }

@@ -99,14 +99,9 @@ function differences(fields: readonly string[], a: Machine, b: Machine): string 
 function runContextWarnings(baseline: BenchmarkResult, other: BenchmarkResult): string[] {
   const a = flattenObject(baseline.context);
   const b = flattenObject(other.context);
-  const out: string[] = [];
-  for (const key of Object.keys(a)) {
-    if (!isEnvironmentKey(key) || !(key in b)) continue;
-    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
-      out.push(`runs "${baseline.run}" and "${other.run}" differ in context ${key}: ${JSON.stringify(a[key])} vs ${JSON.stringify(b[key])}`);
-    }
-  }
-  return out;
+  return differingFields(a, b, false)
+    .filter(isEnvironmentKey)
+    .map((key) => `runs "${baseline.run}" and "${other.run}" differ in context ${key}: ${JSON.stringify(a[key])} vs ${JSON.stringify(b[key])}`);
 }
 
 /** Warnings for the benchmarks of both runs (matched by name) that were measured on machines that differ. */

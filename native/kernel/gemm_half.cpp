@@ -4,10 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
-#include <memory>
 #include <mutex>
-#include <new>
 
 #include "convert.h"
 #include "kernel_set.h"

@@ -87,41 +87,72 @@ NNBENCH_INLINE void KeepInRegister(V& v) {
 }
 
 /**
+ * One step of DotBlock: the next W depths of R rows times N columns, added into acc[R * N]; with
+ * kPrefetch, the same depths of the R rows from `next` on are prefetched.
+ */
+template <typename P, int R, int N, bool kPrefetch>
+NNBENCH_INLINE void DotStep(typename P::Acc* acc, const typename P::A* a, int64_t lda,
+                            const typename P::B* step, const typename P::A* next) {
+  constexpr int W = P::W;
+  typename P::VA av[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) av[r] = P::LoadA(a + r * lda);
+  if (kPrefetch) {
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) __builtin_prefetch(next + r * lda, 0, 2);
+  }
+#pragma GCC unroll 16
+  for (int j = 0; j < N; ++j) {
+    typename P::VB bv = P::LoadB(step + j * W);
+    KeepInRegister(bv);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) acc[r * N + j] = P::Fma(acc[r * N + j], av[r], bv);
+  }
+}
+
+/**
+ * Steps of DotBlock over [p, p1) while a whole U steps remain, each of the U taking a set of
+ * sums of its own (independent chains of multiply-adds, and one loop iteration per U steps).
+ */
+template <typename P, int R, int N, int U, bool kPrefetch>
+NNBENCH_INLINE void DotSteps(int64_t& p, int64_t p1, const typename P::A* a, int64_t lda,
+                             const typename P::B*& step, int64_t chunk, typename P::Acc* acc,
+                             const typename P::A* next) {
+  constexpr int W = P::W;
+  for (; p + U * W <= p1; p += U * W, step += U * chunk) {
+#pragma GCC unroll 4
+    for (int u = 0; u < U; ++u) {
+      DotStep<P, R, N, kPrefetch>(acc + u * R * N, a + p + u * W, lda, step + u * chunk,
+                                  kPrefetch ? next + p + u * W : nullptr);
+    }
+  }
+}
+
+/**
  * R rows x N columns of C over depths [p0, p1) as inner products. `bt` points at column j0 of
  * chunk 0 of packed B, whose chunks are `chunk` elements apart. `first` overwrites C, else adds.
- * `next` is the first row of the block that follows (prefetched), or nullptr.
+ * With kPrefetch, the same depths of the R rows from `next` on are prefetched as the block runs.
  */
-template <typename P, int R, int N>
+template <typename P, int R, int N, bool kPrefetch>
 NNBENCH_INLINE void DotBlock(int64_t p0, int64_t p1, const typename P::A* a, int64_t lda,
                              const typename P::B* bt, int64_t chunk, typename P::S* c, int64_t ldc,
                              bool first, const typename P::A* next) {
   constexpr int W = P::W;
-  typename P::Acc acc[R * N];
+  // Two sets of sums where the registers allow (one column): half the loop overhead per step.
+  constexpr int U = 2 * R * N + R + 2 <= P::kRegisters ? 2 : 1;
+  typename P::Acc acc[U * R * N];
 #pragma GCC unroll 64
-  for (int i = 0; i < R * N; ++i) acc[i] = P::Zero();
+  for (int i = 0; i < U * R * N; ++i) acc[i] = P::Zero();
   int64_t p = p0;
   const typename P::B* step = bt + p0 / W * chunk;  // p0 is a whole number of steps
-  for (; p + W <= p1; p += W, step += chunk) {
-    typename P::VA av[R];
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) av[r] = P::LoadA(a + r * lda + p);
-    if (next != nullptr) {
-#pragma GCC unroll 8
-      for (int r = 0; r < R; ++r) __builtin_prefetch(next + r * lda + p, 0, 2);
-    }
-#pragma GCC unroll 16
-    for (int j = 0; j < N; ++j) {
-      typename P::VB bv = P::LoadB(step + j * W);
-      KeepInRegister(bv);
-#pragma GCC unroll 8
-      for (int r = 0; r < R; ++r) acc[r * N + j] = P::Fma(acc[r * N + j], av[r], bv);
-    }
-  }
-  typename P::S sums[R * N];
-  P::template SumEach<R * N>(acc, sums);
+  DotSteps<P, R, N, U, kPrefetch>(p, p1, a, lda, step, chunk, acc, next);
+  DotSteps<P, R, N, 1, kPrefetch>(p, p1, a, lda, step, chunk, acc, next);
+  typename P::S sums[U * R * N];
+  P::template SumEach<U * R * N>(acc, sums);
   for (int r = 0; r < R; ++r) {
     for (int j = 0; j < N; ++j) {
       typename P::S sum = sums[r * N + j];
+      if (U == 2) sum += sums[R * N + r * N + j];
       for (int64_t q = p; q < p1; ++q) {
         sum += P::ScalarA(a[r * lda + q]) * P::ScalarB(bt[q / W * chunk + j * W + q % W]);
       }
@@ -131,11 +162,12 @@ NNBENCH_INLINE void DotBlock(int64_t p0, int64_t p1, const typename P::A* a, int
 }
 
 /**
- * Every row over depths [p0, p1), for N columns starting at column j0 of `cols`; `whole` when
- * that is the whole depth.
+ * Every row over depths [p0, p1), for N columns starting at column j0 of `cols`. Whole rows
+ * stream well without help; a block's share of each row (kPrefetch) needs the prefetch, which
+ * takes the next block of rows (the last block, its own rows again).
  */
-template <typename P, int N>
-void DotDepthBlock(int64_t rows, int64_t cols, int64_t j0, int64_t p0, int64_t p1, bool whole,
+template <typename P, int N, bool kPrefetch>
+void DotDepthBlock(int64_t rows, int64_t cols, int64_t j0, int64_t p0, int64_t p1,
                    const typename P::A* a, int64_t lda, const typename P::B* bt,
                    typename P::S* c, int64_t ldc) {
   constexpr int R = RowsFor<P>(N);
@@ -144,12 +176,30 @@ void DotDepthBlock(int64_t rows, int64_t cols, int64_t j0, int64_t p0, int64_t p
   const bool first = p0 == 0;
   int64_t i = 0;
   for (; i + R <= rows; i += R) {
-    // Whole rows stream well without help; a block's share of each row needs the prefetch.
-    const typename P::A* next = !whole && i + 2 * R <= rows ? a + (i + R) * lda : nullptr;
-    DotBlock<P, R, N>(p0, p1, a + i * lda, lda, b, chunk, c + i * ldc + j0, ldc, first, next);
+    const typename P::A* next = a + (i + 2 * R <= rows ? i + R : i) * lda;
+    DotBlock<P, R, N, kPrefetch>(p0, p1, a + i * lda, lda, b, chunk, c + i * ldc + j0, ldc, first,
+                                 next);
   }
   for (; i < rows; ++i) {
-    DotBlock<P, 1, N>(p0, p1, a + i * lda, lda, b, chunk, c + i * ldc + j0, ldc, first, nullptr);
+    DotBlock<P, 1, N, false>(p0, p1, a + i * lda, lda, b, chunk, c + i * ldc + j0, ldc, first,
+                             nullptr);
+  }
+}
+
+/** DotDepthBlock for N = n columns (at most kGroupColumns); `whole` when [p0, p1) is all of k. */
+template <typename P, bool kPrefetch>
+void DotColumns(int64_t rows, int64_t cols, int64_t j0, int64_t n, int64_t p0, int64_t p1,
+                const typename P::A* a, int64_t lda, const typename P::B* bt, typename P::S* c,
+                int64_t ldc) {
+  switch (n) {
+    case 1: return DotDepthBlock<P, 1, kPrefetch>(rows, cols, j0, p0, p1, a, lda, bt, c, ldc);
+    case 2: return DotDepthBlock<P, 2, kPrefetch>(rows, cols, j0, p0, p1, a, lda, bt, c, ldc);
+    case 3: return DotDepthBlock<P, 3, kPrefetch>(rows, cols, j0, p0, p1, a, lda, bt, c, ldc);
+    case 4: return DotDepthBlock<P, 4, kPrefetch>(rows, cols, j0, p0, p1, a, lda, bt, c, ldc);
+    case 5: return DotDepthBlock<P, 5, kPrefetch>(rows, cols, j0, p0, p1, a, lda, bt, c, ldc);
+    case 6: return DotDepthBlock<P, 6, kPrefetch>(rows, cols, j0, p0, p1, a, lda, bt, c, ldc);
+    case 7: return DotDepthBlock<P, 7, kPrefetch>(rows, cols, j0, p0, p1, a, lda, bt, c, ldc);
+    default: return DotDepthBlock<P, 8, kPrefetch>(rows, cols, j0, p0, p1, a, lda, bt, c, ldc);
   }
 }
 
@@ -157,16 +207,8 @@ template <typename P>
 void DotGroup(int64_t rows, int64_t cols, int64_t j0, int64_t n, int64_t p0, int64_t p1, bool whole,
               const typename P::A* a, int64_t lda, const typename P::B* bt, typename P::S* c,
               int64_t ldc) {
-  switch (n) {
-    case 1: return DotDepthBlock<P, 1>(rows, cols, j0, p0, p1, whole, a, lda, bt, c, ldc);
-    case 2: return DotDepthBlock<P, 2>(rows, cols, j0, p0, p1, whole, a, lda, bt, c, ldc);
-    case 3: return DotDepthBlock<P, 3>(rows, cols, j0, p0, p1, whole, a, lda, bt, c, ldc);
-    case 4: return DotDepthBlock<P, 4>(rows, cols, j0, p0, p1, whole, a, lda, bt, c, ldc);
-    case 5: return DotDepthBlock<P, 5>(rows, cols, j0, p0, p1, whole, a, lda, bt, c, ldc);
-    case 6: return DotDepthBlock<P, 6>(rows, cols, j0, p0, p1, whole, a, lda, bt, c, ldc);
-    case 7: return DotDepthBlock<P, 7>(rows, cols, j0, p0, p1, whole, a, lda, bt, c, ldc);
-    default: return DotDepthBlock<P, 8>(rows, cols, j0, p0, p1, whole, a, lda, bt, c, ldc);
-  }
+  if (whole) return DotColumns<P, false>(rows, cols, j0, n, p0, p1, a, lda, bt, c, ldc);
+  DotColumns<P, true>(rows, cols, j0, n, p0, p1, a, lda, bt, c, ldc);
 }
 
 /** Depths one block takes so that its share of packed B stays in L1 (a whole number of steps). */

@@ -252,63 +252,42 @@ struct Kernels {
     }
   }
 
+  /** Rows one matrix-vector block takes: two sums a row and two vectors of x in registers. */
+  static constexpr int kGemvRows = O::kRegisters >= 32 ? 8 : 4;
+
+  /** y[0, R) = the R rows of A from `a` (row stride lda) times x, over depth k. */
+  template <int R>
+  static inline __attribute__((always_inline)) void GemvRows(int64_t k, const T* a, int64_t lda,
+                                                             const T* x, T* y) {
+    V s0[R], s1[R];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) s0[r] = s1[r] = O::Zero();
+    int64_t p = 0;
+    for (; p + 2 * W <= k; p += 2 * W) {
+      const V x0 = O::Load(x + p);
+      const V x1 = O::Load(x + p + W);
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) {
+        s0[r] = O::Fma(O::Load(a + r * lda + p), x0, s0[r]);
+        s1[r] = O::Fma(O::Load(a + r * lda + p + W), x1, s1[r]);
+      }
+    }
+    for (; p + W <= k; p += W) {
+      const V x0 = O::Load(x + p);
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) s0[r] = O::Fma(O::Load(a + r * lda + p), x0, s0[r]);
+    }
+    for (int r = 0; r < R; ++r) {
+      T sum = O::ReduceAdd(O::Add(s0[r], s1[r]));
+      for (int64_t q = p; q < k; ++q) sum += a[r * lda + q] * x[q];
+      y[r] = sum;
+    }
+  }
+
   static void GemvN(int64_t rows, int64_t k, const T* a, int64_t lda, const T* x, T* y) {
     int64_t i = 0;
-    for (; i + 4 <= rows; i += 4) {
-      const T* a0 = a + i * lda;
-      const T* a1 = a0 + lda;
-      const T* a2 = a1 + lda;
-      const T* a3 = a2 + lda;
-      V s00 = O::Zero(), s01 = O::Zero(), s10 = O::Zero(), s11 = O::Zero();
-      V s20 = O::Zero(), s21 = O::Zero(), s30 = O::Zero(), s31 = O::Zero();
-      int64_t p = 0;
-      for (; p + 2 * W <= k; p += 2 * W) {
-        const V x0 = O::Load(x + p);
-        const V x1 = O::Load(x + p + W);
-        s00 = O::Fma(O::Load(a0 + p), x0, s00);
-        s01 = O::Fma(O::Load(a0 + p + W), x1, s01);
-        s10 = O::Fma(O::Load(a1 + p), x0, s10);
-        s11 = O::Fma(O::Load(a1 + p + W), x1, s11);
-        s20 = O::Fma(O::Load(a2 + p), x0, s20);
-        s21 = O::Fma(O::Load(a2 + p + W), x1, s21);
-        s30 = O::Fma(O::Load(a3 + p), x0, s30);
-        s31 = O::Fma(O::Load(a3 + p + W), x1, s31);
-      }
-      for (; p + W <= k; p += W) {
-        const V x0 = O::Load(x + p);
-        s00 = O::Fma(O::Load(a0 + p), x0, s00);
-        s10 = O::Fma(O::Load(a1 + p), x0, s10);
-        s20 = O::Fma(O::Load(a2 + p), x0, s20);
-        s30 = O::Fma(O::Load(a3 + p), x0, s30);
-      }
-      T r0 = O::ReduceAdd(O::Add(s00, s01));
-      T r1 = O::ReduceAdd(O::Add(s10, s11));
-      T r2 = O::ReduceAdd(O::Add(s20, s21));
-      T r3 = O::ReduceAdd(O::Add(s30, s31));
-      for (; p < k; ++p) {
-        r0 += a0[p] * x[p];
-        r1 += a1[p] * x[p];
-        r2 += a2[p] * x[p];
-        r3 += a3[p] * x[p];
-      }
-      y[i] = r0;
-      y[i + 1] = r1;
-      y[i + 2] = r2;
-      y[i + 3] = r3;
-    }
-    for (; i < rows; ++i) {
-      const T* a0 = a + i * lda;
-      V s0 = O::Zero(), s1 = O::Zero();
-      int64_t p = 0;
-      for (; p + 2 * W <= k; p += 2 * W) {
-        s0 = O::Fma(O::Load(a0 + p), O::Load(x + p), s0);
-        s1 = O::Fma(O::Load(a0 + p + W), O::Load(x + p + W), s1);
-      }
-      for (; p + W <= k; p += W) s0 = O::Fma(O::Load(a0 + p), O::Load(x + p), s0);
-      T r = O::ReduceAdd(O::Add(s0, s1));
-      for (; p < k; ++p) r += a0[p] * x[p];
-      y[i] = r;
-    }
+    for (; i + kGemvRows <= rows; i += kGemvRows) GemvRows<kGemvRows>(k, a + i * lda, lda, x, y + i);
+    for (; i < rows; ++i) GemvRows<1>(k, a + i * lda, lda, x, y + i);
   }
 
   static void GemvT(int64_t k, int64_t cols, const T* x, const T* b, int64_t ldb, T* y) {

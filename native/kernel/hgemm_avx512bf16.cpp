@@ -196,13 +196,25 @@ void Macro(int64_t rows, int64_t cols, int64_t kc, const uint32_t* pa, const uin
   for (int64_t j = 0; j < cols; j += kNr) {
     const uint16_t* panel = pb + (j / kNr) * pairs * 2 * kNr;
     for (int64_t i = 0; i < rows; i += kMr) {
+      // The next tile's rows of C, a row stride apart, are requested while this tile computes.
+      const int64_t ni = i + kMr < rows ? i + kMr : 0;
+      const int64_t nj = i + kMr < rows ? j : j + kNr;
+      if (nj < cols) {
+        for (int64_t r = 0; r < kMr && ni + r < rows; ++r) {
+          const float* row = c + (ni + r) * ldc + nj;
+          __builtin_prefetch(row, 1, 3);
+          if (nj + 16 < cols) __builtin_prefetch(row + 16, 1, 3);
+        }
+      }
       Tile(pairs, pa + (i / kMr) * pairs * kMr, panel, c + i * ldc + j, ldc, rows - i, cols - j, accumulate);
     }
   }
 }
 
+// Depth blocks of 2048 (1024 pairs): C is read and written once per block, and a tile's B panel
+// (128 KiB) streams from L2 as fast as the tile uses it. A block of 3 panels of A is 168 KiB.
 const HalfKernels kBf16Pairs = {"avx512bf16 pairs", 16, 2, PackDotB, Dot, PairsLoop,
-                                kMr, kNr, 512, kMr * 12, 1024, PackA, PackB, Macro};
+                                kMr, kNr, 2048, kMr * 3, 1024, PackA, PackB, Macro};
 
 }  // namespace
 

@@ -219,6 +219,19 @@ int64_t DepthBlock(int64_t k, int64_t cols) {
   return k <= block + block / 2 ? k : block;  // no short last block for a depth just over
 }
 
+/** Bytes of A a band of rows may take over one depth block: a share of L2 that keeps it there. */
+constexpr int64_t kL2Bytes = 256 * 1024;
+
+/**
+ * Rows of a band: as many as fit kL2Bytes over `depths`, at least 120 and a multiple of it, so
+ * that blocks of 8, 6, 5, 4 and 3 rows (RowsFor) fill a band without a tail.
+ */
+template <typename P>
+int64_t BandRows(int64_t depths) {
+  const int64_t fits = kL2Bytes / (depths * static_cast<int64_t>(sizeof(typename P::A))) / 120 * 120;
+  return fits < 120 ? 120 : fits;
+}
+
 /**
  * C[rows x cols] = A * B for any cols >= 1 (in groups of kGroupColumns), with B packed by
  * PackB<P>. Rows of A (row stride lda) are read once per depth block.
@@ -227,11 +240,18 @@ template <typename P>
 void Dot(int64_t rows, int64_t cols, int64_t k, const typename P::A* a, int64_t lda,
          const typename P::B* bt, typename P::S* c, int64_t ldc) {
   const int64_t kc = DepthBlock<P>(k, cols);
+  // With more than one group of columns, rows go in bands whose share of A (one depth block)
+  // stays in L2 from one group to the next, so A streams from memory once.
+  const int64_t band = cols <= kGroupColumns ? rows : BandRows<P>(kc);
   for (int64_t p0 = 0; p0 < k; p0 += kc) {
     const int64_t p1 = k - p0 < kc ? k : p0 + kc;
-    for (int64_t j0 = 0; j0 < cols; j0 += kGroupColumns) {
-      const int64_t n = cols - j0 < kGroupColumns ? cols - j0 : kGroupColumns;
-      DotGroup<P>(rows, cols, j0, n, p0, p1, kc == k, a, lda, bt, c, ldc);
+    for (int64_t i0 = 0; i0 < rows; i0 += band) {
+      const int64_t in_band = rows - i0 < band ? rows - i0 : band;
+      for (int64_t j0 = 0; j0 < cols; j0 += kGroupColumns) {
+        const int64_t n = cols - j0 < kGroupColumns ? cols - j0 : kGroupColumns;
+        DotGroup<P>(in_band, cols, j0, n, p0, p1, kc == k, a + i0 * lda, lda, bt,
+                    c + i0 * ldc, ldc);
+      }
     }
   }
 }

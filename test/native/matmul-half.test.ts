@@ -60,6 +60,8 @@ const SHAPES: [number, number, number][] = [
   [33, 2, 65], [70, 3, 31], [41, 4, 97], [9, 7, 33], [100, 8, 129], [19, 9, 64], [66, 12, 300], [35, 16, 257], [21, 17, 45], [40, 64, 70],
   // Few columns deeper than one block of inner products (B's share of a block fills L1).
   [37, 8, 5000], [13, 16, 2113], [21, 3, 9000],
+  // More rows than one band of the two column groups (and a short last band).
+  [250, 13, 700],
   // Wide products deeper than one depth block of the blocked paths, with an odd last block.
   [29, 40, 4201],
 ];

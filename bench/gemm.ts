@@ -6,6 +6,8 @@
  *
  * On a machine shared with other work, timings swing widely: in each of `--rounds` rounds the
  * peers take turns case by case (nnbench, onnxruntime, NumPy), and each one's best figure counts.
+ * The table of 16-bit weights against float32 weights is measured apart, the three weights
+ * interleaved round by round, so that its ratios compare runs that met the same memory bandwidth.
  *
  *   npm run bench:gemm [-- --quick] [-- --seconds 1.5] [-- --rounds 3]
  */
@@ -17,6 +19,7 @@ import { parseArgs } from "node:util";
 import { Matrix } from "ml-matrix";
 
 import { Tensor, fmaPeak, gemmInfo, matmul, setGemmIsa, setNumThreads } from "../src/index.js";
+import { median } from "../src/stats/summary.js";
 
 const { values } = parseArgs({
   options: {
@@ -424,31 +427,61 @@ for (const weights of [undefined, "bfloat16", "float16"] as const) {
   console.log(`Matrix-vector bandwidth (4096x4096 ${weights ?? "float32"} read once): nnbench ${bw(oursResults[mv1])} / ${bw(oursResults[mv2])} (1 / 2 threads)${peers}`);
 }
 
-/** 16-bit weights against float32 weights: each 16-bit case beside the float32 case of its shape. */
+/** Seconds of the fastest of `times` runs of `run`. */
+function fastestOf(run: () => unknown, times: number): number {
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < times; i++) {
+    const start = process.hrtime.bigint();
+    run();
+    fastest = Math.min(fastest, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  return fastest;
+}
+
+/**
+ * 16-bit weights against float32 weights, each shape measured interleaved: in every one of
+ * `turns` rounds the three weights (float32, bfloat16, float16) each run a short burst in turn, so
+ * all three meet the same memory bandwidth, which swings from one second to the next on a shared
+ * machine. GFLOP/s are medians over the rounds; ratios the medians of the rounds' ratios.
+ */
 function printHalfTable(): void {
-  const shapeOf = (c: Case): string => `${c.m}x${c.k} @ ${c.vector ? c.k : `${c.k}x${c.n}`}`;
-  const find = (c: Case, weights: Weights | undefined): number | undefined => {
-    const i = cases.findIndex((o) => o.weights === weights && o.dtype === "float32" && o.threads === c.threads && shapeOf(o) === shapeOf(c));
-    return i >= 0 ? oursResults[i] : undefined;
-  };
+  const turns = quick ? 5 : 15;
   const seen = new Set<string>();
   const table: string[][] = [];
   for (const c of cases) {
-    const key = `${shapeOf(c)}/${c.threads}`;
+    const key = `${c.m}x${c.n}x${c.k}/${c.vector}/${c.threads}`;
     if (c.weights !== "bfloat16" || seen.has(key)) continue;
     seen.add(key);
-    const f32 = find(c, undefined);
-    const bf16 = find(c, "bfloat16");
-    const f16 = find(c, "float16");
-    const vs = (v: number | undefined): string => (v === undefined || f32 === undefined ? "-" : `${(v / f32).toFixed(2)}x`);
-    table.push([shapeOf(c), String(c.threads), fmt(f32), fmt(bf16), vs(bf16), fmt(f16), vs(f16)]);
+    setNumThreads(c.threads);
+    using wide = Tensor.empty([c.m, c.k], "float32");
+    fill(wide.data(), 1);
+    using bf16 = wide.astype("bfloat16");
+    using f16 = wide.astype("float16");
+    using b = Tensor.empty(c.vector ? [c.k] : [c.k, c.n], "float32");
+    using out = Tensor.empty(c.vector ? [c.m] : [c.m, c.n], "float32");
+    fill(b.data(), 2);
+    const operands = [wide, bf16, f16] as Tensor[];
+    // A burst of about 20 ms (at least 2 runs), so one round takes the three in quick succession.
+    const once = fastestOf(() => matmul(wide, b, { out }), 2);
+    const times = Math.max(2, Math.min(50, Math.round(0.02 / once)));
+    const gflops: number[][] = [[], [], []];
+    const ratios: number[][] = [[], []];
+    for (let t = 0; t < turns; t++) {
+      const g = operands.map((a) => flops(c) / fastestOf(() => matmul(a as Tensor<"float32">, b, { out }), times) / 1e9);
+      g.forEach((v, i) => gflops[i]!.push(v));
+      ratios[0]!.push(g[1]! / g[0]!);
+      ratios[1]!.push(g[2]! / g[0]!);
+    }
+    const shape = `${c.m}x${c.k} @ ${c.vector ? c.k : `${c.k}x${c.n}`}`;
+    const [f32, bf, f] = gflops.map((g) => median(g));
+    table.push([shape, String(c.threads), fmt(f32), fmt(bf), `${median(ratios[0]!).toFixed(2)}x`, fmt(f), `${median(ratios[1]!).toFixed(2)}x`]);
   }
   if (table.length === 0) return;
   const head = ["shape", "thr", "float32", "bfloat16", "vs f32", "float16", "vs f32"];
   const w = head.map((h, i) => Math.max(h.length, ...table.map((r) => (r[i] ?? "").length)));
   const show = (cells: string[]): string => `| ${cells.map((cell, i) => (i < 2 ? cell.padEnd(w[i] ?? 0) : cell.padStart(w[i] ?? 0))).join(" | ")} |`;
   console.log("");
-  console.log("16-bit weights against float32 weights (GFLOP/s, same shape and threads, this run)");
+  console.log(`16-bit weights against float32 weights, interleaved: ${turns} rounds, each running the three in turn (GFLOP/s: medians of the rounds; vs f32: medians of the rounds' ratios)`);
   console.log(show(head));
   console.log(`|${w.map((x, i) => (i < 2 ? "-".repeat(x + 2) : `${"-".repeat(x + 1)}:`)).join("|")}|`);
   for (const r of table) console.log(show(r));

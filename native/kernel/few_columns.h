@@ -9,7 +9,9 @@
 //  - the depth is cut into blocks whose share of packed B fits L1 (kL1Bytes); all rows run over
 //    one block before the next, adding into C;
 //  - while a block of rows computes, the same depths of the next block of rows are prefetched
-//    (rows lie a whole row stride apart, so the hardware prefetcher would start cold on each).
+//    (rows lie a whole row stride apart, so the hardware prefetcher would start cold on each);
+//  - columns go in groups of kGroupColumns; with more than one group, rows go in bands whose
+//    share of A stays in L2 while each group reads it.
 //
 // A policy P provides:
 //   A, B, S          element types of A, of packed B, and of the sums (and of C)
@@ -186,7 +188,7 @@ void DotDepthBlock(int64_t rows, int64_t cols, int64_t j0, int64_t p0, int64_t p
   }
 }
 
-/** DotDepthBlock for N = n columns (at most kGroupColumns); `whole` when [p0, p1) is all of k. */
+/** DotDepthBlock for N = n columns (at most kGroupColumns). */
 template <typename P, bool kPrefetch>
 void DotColumns(int64_t rows, int64_t cols, int64_t j0, int64_t n, int64_t p0, int64_t p1,
                 const typename P::A* a, int64_t lda, const typename P::B* bt, typename P::S* c,
@@ -203,6 +205,7 @@ void DotColumns(int64_t rows, int64_t cols, int64_t j0, int64_t n, int64_t p0, i
   }
 }
 
+/** One group of n columns over depths [p0, p1); `whole` when that is all of the depth. */
 template <typename P>
 void DotGroup(int64_t rows, int64_t cols, int64_t j0, int64_t n, int64_t p0, int64_t p1, bool whole,
               const typename P::A* a, int64_t lda, const typename P::B* bt, typename P::S* c,

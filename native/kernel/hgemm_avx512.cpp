@@ -12,43 +12,36 @@
 namespace nnbench::kernel {
 namespace {
 
-/** float16 weights, float32 B: 16 elements a step. */
-struct HalfF32 : few_columns::Avx512FloatSums {
+/** What both widening policies share: 16 elements a step, widened to float32, times float32 B. */
+struct WidenedF32 : few_columns::Avx512FloatSums {
   using A = uint16_t;
   static constexpr int W = 16;
   using VA = __m512;
   using VB = __m512;
   using B = float;
-  static inline __attribute__((always_inline)) VA LoadA(const uint16_t* p) {
-    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-  }
   static inline __attribute__((always_inline)) VB LoadB(const B* p) { return _mm512_loadu_ps(p); }
   static inline __attribute__((always_inline)) __m512 Fma(__m512 acc, VA a, VB b) { return _mm512_fmadd_ps(a, b, acc); }
-  static inline __attribute__((always_inline)) float ScalarA(uint16_t h) { return HalfToFloat(h); }
   static inline __attribute__((always_inline)) float ScalarB(B b) { return b; }
   static inline __attribute__((always_inline)) void ToB(const float* from, B* to, size_t count) {
     std::memcpy(to, from, count * sizeof(B));
   }
 };
 
-/** bfloat16 weights widened to float32, float32 B: 16 elements a step. */
-struct Bf16F32 : few_columns::Avx512FloatSums {
-  using A = uint16_t;
-  static constexpr int W = 16;
-  using VA = __m512;
-  using VB = __m512;
-  using B = float;
+/** float16 weights, widened with vcvtph2ps. */
+struct HalfF32 : WidenedF32 {
+  static inline __attribute__((always_inline)) VA LoadA(const uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static inline __attribute__((always_inline)) float ScalarA(uint16_t h) { return HalfToFloat(h); }
+};
+
+/** bfloat16 weights, widened by a shift into the upper half of each float32. */
+struct Bf16F32 : WidenedF32 {
   static inline __attribute__((always_inline)) VA LoadA(const uint16_t* p) {
     const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
   }
-  static inline __attribute__((always_inline)) VB LoadB(const B* p) { return _mm512_loadu_ps(p); }
-  static inline __attribute__((always_inline)) __m512 Fma(__m512 acc, VA a, VB b) { return _mm512_fmadd_ps(a, b, acc); }
   static inline __attribute__((always_inline)) float ScalarA(uint16_t h) { return Bf16BitsToFloat(h); }
-  static inline __attribute__((always_inline)) float ScalarB(B b) { return b; }
-  static inline __attribute__((always_inline)) void ToB(const float* from, B* to, size_t count) {
-    std::memcpy(to, from, count * sizeof(B));
-  }
 };
 
 template <typename P>

@@ -8,12 +8,14 @@
  *   npm run bench:io [-- --mib 1024 --repeat 5]
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 import { Model, Tensor, loadNpy, loadNpySync, loadNpz, loadNpzSync, nativeMemory, resetNativePeak, saveNpySync, saveNpzSync } from "nnbench";
+
+import { hwmAvailable, readHwm, resetHwm } from "../src/run/memory.js";
 
 const { values } = parseArgs({
   options: { mib: { type: "string", default: "1024" }, repeat: { type: "string", default: "5" } },
@@ -60,15 +62,13 @@ function print(title: string, rows: Row[]): void {
   }
 }
 
-/** The resident high-water mark in bytes (Linux), after resetting it when `reset`; undefined elsewhere. */
+const hwm = hwmAvailable();
+
+/** The resident high-water mark in bytes, after resetting it when `reset`; undefined where the kernel keeps none. */
 function residentPeak(reset: boolean): number | undefined {
-  try {
-    if (reset) writeFileSync("/proc/self/clear_refs", "5");
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
-    return hwm ? Number(hwm[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+  if (!hwm) return undefined;
+  if (reset) resetHwm();
+  return readHwm();
 }
 
 /** Model.load(path, { dtype: "bfloat16" }): time and peaks against the 16-bit size plus 64 MiB. */

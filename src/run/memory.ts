@@ -17,7 +17,7 @@ export interface MemoryMeterOptions {
 }
 
 /** Whether the kernel lets this process reset and read its RSS high-water mark. */
-function hwmAvailable(): boolean {
+export function hwmAvailable(): boolean {
   if (process.platform !== "linux") return false;
   try {
     resetHwm();
@@ -28,12 +28,12 @@ function hwmAvailable(): boolean {
 }
 
 /** Resets the kernel's RSS high-water mark (VmHWM) to the current RSS. */
-function resetHwm(): void {
+export function resetHwm(): void {
   writeFileSync("/proc/self/clear_refs", "5");
 }
 
 /** VmHWM of /proc/self/status in bytes (0 when absent). */
-function readHwm(): number {
+export function readHwm(): number {
   const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "latin1"));
   return m ? Number(m[1]) * 1024 : 0;
 }

@@ -24,6 +24,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ensureModels } from "../examples/memo/models.js";
+import { median } from "../src/stats/summary.js";
 import { missingServers, startRedis, type RedisServer } from "../test/helpers/servers.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -97,12 +98,6 @@ function nnbench(args: string[], others: readonly number[] = []): Timing {
   const wall = performance.now() - t0;
   if (r.status !== 0) throw new Error(`nnbench ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   return { wall, cpu: procStat("self")!.reapedMs - reaped0 + treeCpuMs(others) - others0 };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** Runs each configuration once per round, in turn, and returns every configuration's timings. */

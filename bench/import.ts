@@ -14,6 +14,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
+import { median } from "../src/stats/summary.js";
+
 const MiB = 1024 * 1024;
 const { values } = parseArgs({ options: { runs: { type: "string", default: "11" }, root: { type: "string" } } });
 const root = values.root ?? join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -39,12 +41,6 @@ function sample(importIt: boolean): Sample {
   // Run from the package root, so that "nnbench" resolves to this package (its own exports).
   const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
   return JSON.parse(out) as Sample;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 sample(true); // warm the file cache

@@ -17,6 +17,7 @@
 
 #include "few_columns.h"
 #include "kernel_set.h"
+#include "prefetch.h"
 
 namespace nnbench::kernel::NNBENCH_KERNEL_NS {
 
@@ -105,14 +106,6 @@ struct Kernels {
     }
   }
 
-  /** Brings the C lines of a rows x cols tile at c towards L1 now. */
-  static inline void PrefetchTile(const T* c, int64_t ldc, int64_t rows, int64_t cols) {
-    for (int64_t i = 0; i < rows; ++i) {
-      __builtin_prefetch(c + i * ldc, 1, 3);
-      __builtin_prefetch(c + i * ldc + cols - 1, 1, 3);
-    }
-  }
-
   /**
    * One MR x NR tile of C from MR rows of A and an NR-column panel of B. With kDirect, A is read
    * in place (row stride lda; rows past `rows` re-read the last row, and their sums are dropped);
@@ -158,9 +151,7 @@ struct Kernels {
         ++b_line;
       }
       if (c_row < ahead.c_rows) {
-        const T* c_next = ahead.c + c_row * ldc;
-        __builtin_prefetch(c_next, 1, 3);
-        __builtin_prefetch(c_next + ahead.c_cols - 1, 1, 3);
+        PrefetchRow(ahead.c + c_row * ldc, ahead.c_cols);
         ++c_row;
       }
 #pragma GCC unroll 8

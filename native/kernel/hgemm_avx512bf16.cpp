@@ -4,8 +4,11 @@
 #include "gemm_half.h"
 
 #if defined(__AVX512F__) && defined(__AVX512BF16__)
+#include <algorithm>
+
 #include "convert.h"
 #include "few_columns.h"
+#include "prefetch.h"
 
 namespace nnbench::kernel {
 namespace {
@@ -200,11 +203,8 @@ void Macro(int64_t rows, int64_t cols, int64_t kc, const uint32_t* pa, const uin
       const int64_t ni = i + kMr < rows ? i + kMr : 0;
       const int64_t nj = i + kMr < rows ? j : j + kNr;
       if (nj < cols) {
-        for (int64_t r = 0; r < kMr && ni + r < rows; ++r) {
-          const float* row = c + (ni + r) * ldc + nj;
-          __builtin_prefetch(row, 1, 3);
-          if (nj + 16 < cols) __builtin_prefetch(row + 16, 1, 3);
-        }
+        PrefetchTile(c + ni * ldc + nj, ldc, std::min<int64_t>(kMr, rows - ni),
+                     std::min<int64_t>(kNr, cols - nj));
       }
       Tile(pairs, pa + (i / kMr) * pairs * kMr, panel, c + i * ldc + j, ldc, rows - i, cols - j, accumulate);
     }
